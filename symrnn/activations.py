@@ -1,0 +1,99 @@
+"""The transfer functions a model can use, as a table.
+
+Each entry says how to print g and g', and gives g as a SymPy expression of one
+scalar; numeric code gets g and g' from it with ``sympy.diff`` and ``lambdify``, so
+the derivative used in checks is SymPy's, not one typed in by hand here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Callable
+
+import sympy
+
+from .errors import InputError
+
+LatexRule = Callable[[str, str], str]
+"""Given the LaTeX of g's output and of its argument, the LaTeX of g'(argument)."""
+
+_U = sympy.Symbol("u", real=True)
+
+
+@dataclass(frozen=True)
+class Activation:
+    """One transfer function: its name, its LaTeX, and its derivative written as a person would."""
+
+    name: str
+    description: str
+    latex: str
+    formula: sympy.Expr | None
+    derivative: LatexRule
+    unit_derivative: bool = False
+    kink: float | None = None
+    """Where g is not differentiable; numeric checks draw values away from it."""
+
+
+def _generic(out: str, arg: str) -> str:
+    return rf"g'({arg})"
+
+
+ACTIVATIONS: dict[str, Activation] = {
+    act.name: act
+    for act in (
+        Activation("g", "generic transfer function g (as in the seed)", "g", None, _generic),
+        Activation(
+            "tanh", "hyperbolic tangent", r"\tanh", sympy.tanh(_U),
+            lambda out, arg: rf"\mathbf{{1}} - {out} \odot {out}",
+        ),
+        Activation(
+            "sigmoid", "logistic sigmoid", r"\sigma", 1 / (1 + sympy.exp(-_U)),
+            lambda out, arg: rf"{out} \odot (\mathbf{{1}} - {out})",
+        ),
+        Activation(
+            "relu", "rectified linear unit", r"\operatorname{ReLU}", sympy.Max(0, _U),
+            lambda out, arg: rf"\mathbb{{1}}[{arg} > 0]", kink=0.0,
+        ),
+        Activation(
+            "identity", "identity (a linear recurrence)", r"\operatorname{id}", _U,
+            lambda out, arg: r"\mathbf{1}", unit_derivative=True,
+        ),
+    )
+}
+
+CONCRETE = tuple(name for name, act in ACTIVATIONS.items() if act.formula is not None)
+"""The activations that have numbers; a generic g is checked with each of them."""
+
+
+def activation(name: str) -> Activation:
+    """The activation called ``name``, or an InputError that lists the choices."""
+    try:
+        return ACTIVATIONS[name]
+    except KeyError:
+        choices = ", ".join(ACTIVATIONS)
+        raise InputError(f"unknown activation {name!r}; choose one of {choices}") from None
+
+
+@lru_cache(maxsize=None)
+def numeric(name: str) -> tuple[Callable, Callable]:
+    """NumPy functions (g, g') for a concrete activation, made by lambdify from its formula."""
+    act = activation(name)
+    if act.formula is None:
+        raise InputError(f"activation {name!r} has no numbers; pick one of {', '.join(CONCRETE)}")
+    derivative = sympy.diff(act.formula, _U)
+    return (
+        _vectorised(sympy.lambdify(_U, act.formula, "numpy")),
+        _vectorised(sympy.lambdify(_U, derivative, "numpy")),
+    )
+
+
+def _vectorised(fn: Callable) -> Callable:
+    """Broadcast a lambdified scalar function, which may return a Python scalar for constants."""
+    import numpy
+
+    def apply(values):
+        array = numpy.asarray(values, dtype=float)
+        return numpy.broadcast_to(numpy.asarray(fn(array), dtype=float), array.shape).copy()
+
+    return apply

@@ -1,0 +1,225 @@
+"""symrnn's own matrix-calculus rules, and simplification the way a person would do it.
+
+``jacobian`` differentiates one equation with respect to one of the values it reads,
+by the chain rule over a small table of rules (linear map, elementwise function,
+log-softmax, component pick, sums). SymPy's array derivatives are not used: they
+fail from two time steps on and can silently return zero (design.md).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Mapping
+
+import sympy
+
+from .activations import activation
+from .expr import (
+    Add, Apply, ApplyDeriv, Expr, Jac, JDiag, JIdentity, JKron, JLogSoftmax, JMatrix, JNeg, JProduct,
+    JRow, JSum, JTranspose, LogSoftmax, MatVec, Neg, Node, OneHot, Param, Pick, Softmax,
+)
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What differentiating one equation needs: the variable, the node being defined,
+    the inline abbreviations to look through, and the shapes of values."""
+
+    wrt: Node | Param
+    out: Node
+    inline: Mapping[Node, Expr]
+    shapes: Mapping[Node | Param, tuple[sympy.Symbol, ...]]
+    top: Expr | None = None
+
+
+def jacobian(expr: Expr, scope: Scope) -> Jac:
+    """D(wrt → out): the Jacobian of ``expr`` (out's equation) with respect to ``scope.wrt``."""
+    found = _d(expr, Scope(scope.wrt, scope.out, scope.inline, scope.shapes, top=expr))
+    if found is None:
+        raise ValueError(f"{scope.out.ident} does not depend on {scope.wrt.ident}")
+    return simplify(found)
+
+
+def size(expr: Expr, scope: Scope) -> sympy.Symbol:
+    """The length of a vector-valued expression."""
+    if isinstance(expr, (Node, Param)):
+        return scope.shapes[expr][0]
+    if isinstance(expr, MatVec):
+        return scope.shapes[expr.matrix][0]
+    if isinstance(expr, Add):
+        return size(expr.terms[0], scope)
+    return size(expr.arg, scope)
+
+
+def _d(expr: Expr, scope: Scope) -> Jac | None:
+    return _RULES[type(expr)](expr, scope)
+
+
+def _d_leaf(expr: Node | Param, scope: Scope) -> Jac | None:
+    if expr == scope.wrt:
+        return JIdentity(size(expr, scope))
+    if expr in scope.inline:
+        return _d(scope.inline[expr], scope)
+    return None
+
+
+def _d_matvec(expr: MatVec, scope: Scope) -> Jac | None:
+    parts = []
+    if expr.matrix == scope.wrt:
+        parts.append(JKron(expr.vector, scope.shapes[expr.matrix][0]))
+    inner = _d(expr.vector, scope)
+    if inner is not None:
+        parts.append(JProduct((JMatrix(expr.matrix), inner)))
+    return _sum(parts)
+
+
+def _d_apply(expr: Apply, scope: Scope) -> Jac | None:
+    inner = _d(expr.arg, scope)
+    out = scope.out if expr == scope.top else None
+    return None if inner is None else JProduct((JDiag(ApplyDeriv(expr.fn, expr.arg, out)), inner))
+
+
+def _chain(outer: Callable[[Expr, Scope], Jac]) -> Callable[[Expr, Scope], Jac | None]:
+    """A rule for y = f(u): D(wrt → y) = f'(u) D(wrt → u), with f' given by ``outer``."""
+
+    def rule(expr: Expr, scope: Scope) -> Jac | None:
+        argument = expr.vector if isinstance(expr, Pick) else expr.arg
+        inner = _d(argument, scope)
+        return None if inner is None else JProduct((outer(expr, scope), inner))
+
+    return rule
+
+
+def _sum(parts: list[Jac]) -> Jac | None:
+    return None if not parts else parts[0] if len(parts) == 1 else JSum(tuple(parts))
+
+
+def _d_add(expr: Add, scope: Scope) -> Jac | None:
+    return _sum([j for j in (_d(term, scope) for term in expr.terms) if j is not None])
+
+
+def _d_neg(expr: Neg, scope: Scope) -> Jac | None:
+    inner = _d(expr.arg, scope)
+    return None if inner is None else JNeg(inner)
+
+
+_RULES: dict[type, Callable[[Expr, Scope], Jac | None]] = {
+    Node: _d_leaf,
+    Param: _d_leaf,
+    MatVec: _d_matvec,
+    Add: _d_add,
+    Neg: _d_neg,
+    Apply: _d_apply,
+    LogSoftmax: _chain(lambda e, s: JLogSoftmax(e.arg, size(e.arg, s))),
+    Pick: _chain(lambda e, s: JRow(OneHot(e.label, size(e.vector, s)))),
+}
+
+# ---------------------------------------------------------------- simplification
+
+
+def simplify(jac: Jac) -> Jac:
+    """Rewrite a Jacobian the way a person would: flatten products, drop identities,
+    move signs to the front, apply the product rules, push transposes inward."""
+    rule = _SIMPLIFY.get(type(jac))
+    return rule(jac) if rule else jac
+
+
+def product(factors: tuple[Jac, ...]) -> Jac:
+    """The simplified product of ``factors`` (leftmost first)."""
+    return simplify(JProduct(factors))
+
+
+def _simplify_product(jac: JProduct) -> Jac:
+    negative, flat = _flatten(tuple(simplify(f) for f in jac.factors))
+    kept = tuple(f for f in flat if not _is_identity(f)) or flat[:1]
+    kept = _apply_pair_rules(kept)
+    if negative and isinstance(kept[0], JRow) and _is_difference(kept[0].vector):
+        negative, kept = False, (JRow(_swap_difference(kept[0].vector)),) + kept[1:]
+    result = kept[0] if len(kept) == 1 else JProduct(kept)
+    return JNeg(result) if negative else result
+
+
+def _flatten(factors: tuple[Jac, ...]) -> tuple[bool, tuple[Jac, ...]]:
+    """Nested products spliced in, negations counted: (is the product negative, factors)."""
+    negative, flat = False, []
+    for factor in factors:
+        while isinstance(factor, JNeg):
+            negative, factor = not negative, factor.arg
+        if isinstance(factor, JProduct):
+            inner_negative, inner = _flatten(factor.factors)
+            negative ^= inner_negative
+            flat.extend(inner)
+        else:
+            flat.append(factor)
+    return negative, tuple(flat)
+
+
+def _is_identity(jac: Jac) -> bool:
+    if isinstance(jac, JIdentity):
+        return True
+    return isinstance(jac, JDiag) and isinstance(jac.vector, ApplyDeriv) and activation(jac.vector.fn).unit_derivative
+
+
+def _pick_log_softmax(left: Jac, right: Jac) -> Jac | None:
+    """e_y^T (I - 1 softmax(l)^T) = (e_y - softmax(l))^T, since e_y^T 1 = 1."""
+    if isinstance(left, JRow) and isinstance(left.vector, OneHot) and isinstance(right, JLogSoftmax):
+        return JRow(Add((left.vector, Neg(Softmax(right.arg)))))
+    return None
+
+
+PAIR_RULES: tuple[Callable[[Jac, Jac], Jac | None], ...] = (_pick_log_softmax,)
+"""Rules that replace two adjacent factors of a product by one."""
+
+
+def _apply_pair_rules(factors: tuple[Jac, ...]) -> tuple[Jac, ...]:
+    for i in range(len(factors) - 1):
+        for rule in PAIR_RULES:
+            merged = rule(factors[i], factors[i + 1])
+            if merged is not None:
+                return _apply_pair_rules(factors[:i] + (merged,) + factors[i + 2:])
+    return factors
+
+
+def _is_difference(expr: Expr) -> bool:
+    return isinstance(expr, Add) and len(expr.terms) == 2 and isinstance(expr.terms[1], Neg)
+
+
+def _swap_difference(expr: Add) -> Add:
+    """-(a - b) = b - a: a sign in front of a difference goes into it."""
+    return Add((expr.terms[1].arg, Neg(expr.terms[0])))
+
+
+def _simplify_sum(jac: JSum) -> Jac:
+    terms = []
+    for term in (simplify(t) for t in jac.terms):
+        terms.extend(term.terms if isinstance(term, JSum) else (term,))
+    return terms[0] if len(terms) == 1 else JSum(tuple(terms))
+
+
+def _simplify_neg(jac: JNeg) -> Jac:
+    inner = simplify(jac.arg)
+    return inner.arg if isinstance(inner, JNeg) else JNeg(inner)
+
+
+def _simplify_transpose(jac: JTranspose) -> Jac:
+    inner = simplify(jac.arg)
+    pushed = _TRANSPOSE.get(type(inner))
+    return pushed(inner) if pushed else JTranspose(inner)
+
+
+_TRANSPOSE: dict[type, Callable[[Jac], Jac]] = {
+    JProduct: lambda j: product(tuple(JTranspose(f) for f in reversed(j.factors))),
+    JSum: lambda j: simplify(JSum(tuple(JTranspose(t) for t in j.terms))),
+    JNeg: lambda j: simplify(JNeg(JTranspose(j.arg))),
+    JTranspose: lambda j: j.arg,
+    JDiag: lambda j: j,
+    JIdentity: lambda j: j,
+}
+"""(XY)^T = Y^T X^T; diag(v) and I are symmetric."""
+
+_SIMPLIFY: dict[type, Callable[[Jac], Jac]] = {
+    JProduct: _simplify_product,
+    JSum: _simplify_sum,
+    JNeg: _simplify_neg,
+    JTranspose: _simplify_transpose,
+}

@@ -1,0 +1,163 @@
+"""The numeric proof: the derived gradient against central finite differences in float64."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .activations import ACTIVATIONS, CONCRETE
+from .derivation import Derivation
+from .errors import CheckFailed
+from .expr import Apply, children
+from .graph import GENERIC, Graph
+from .models import Model
+from .numeric import Instance, forward
+
+TOLERANCE = 1e-6
+"""Largest relative error a check accepts."""
+
+STEP = 1e-3
+"""Finite-difference step of the five-point central stencil: truncation error about
+STEP⁴, round-off about 1e-16/STEP, so about 1e-13 on a loss of order one."""
+
+ERROR_FLOOR = 1e-6
+"""Gradients smaller than this in norm are compared absolutely: finite-difference
+round-off (about 1e-13) would otherwise dominate a relative error."""
+
+KINK_MARGIN = 1e-2
+"""Values are redrawn until every input of a function with a kink (ReLU) is this far from it."""
+
+STENCIL = ((2, -1.0), (1, 8.0), (-1, -8.0), (-2, 1.0))
+"""(multiple of STEP, weight): f'(x) ≈ Σ weight·f(x + k·STEP) / (12·STEP)."""
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """The errors for one activation: the sum over paths and the shaped gradient, each vs finite differences."""
+
+    activation: str
+    path_sum_error: float
+    shaped_error: float
+    passed: bool
+
+
+@dataclass(frozen=True)
+class CheckReport:
+    """What ``--check`` measured: sizes, seed, tolerance, and one result per activation checked."""
+
+    sizes: tuple[tuple[str, int], ...]
+    seed: int
+    tolerance: float
+    step: float
+    results: tuple[CheckResult, ...]
+
+    @property
+    def passed(self) -> bool:
+        return all(r.passed for r in self.results)
+
+
+def value_shape(derivation: Derivation, instance: Instance) -> tuple[int, ...]:
+    """The concrete shape of the variable the derivation differentiates by."""
+    return tuple(instance.sizes[str(d)] for d in derivation.graph.node(derivation.wrt).shape)
+
+
+def derived_gradient(derivation: Derivation, instance: Instance, activation: str) -> np.ndarray:
+    """∂loss/∂wrt from the derivation's shaped terms, in the variable's own shape."""
+    evaluator = forward(derivation.graph, instance, activation)
+    shape = value_shape(derivation, instance)
+    total = sum(evaluator.matrix(term.shaped, derivation.formulas) for term in derivation.paths)
+    return np.reshape(total, shape)
+
+
+def path_sum_gradient(derivation: Derivation, instance: Instance, activation: str) -> np.ndarray:
+    """∂loss/∂wrt as the sum over paths of products of Jacobians (a row over vec(wrt))."""
+    evaluator = forward(derivation.graph, instance, activation)
+    total = sum(evaluator.matrix(term.named, derivation.formulas) for term in derivation.paths)
+    return np.reshape(total, value_shape(derivation, instance), order="F")
+
+
+def loss_value(graph: Graph, instance: Instance, activation: str, loss: str,
+               nudge: tuple[str, np.ndarray] | None = None) -> float:
+    """The loss after a forward pass."""
+    evaluator = forward(graph, instance, activation, nudge)
+    return float(evaluator.env[graph.node(loss).value])
+
+
+def finite_difference(derivation: Derivation, instance: Instance, activation: str, step: float = STEP) -> np.ndarray:
+    """Five-point central differences of the forward pass, one entry of the variable at a time."""
+    shape = value_shape(derivation, instance)
+    grad = np.zeros(shape)
+    for index in np.ndindex(*shape):
+        delta = np.zeros(shape)
+        delta[index] = step
+        total = sum(weight * loss_value(derivation.graph, instance, activation, derivation.loss,
+                                        (derivation.wrt, k * delta)) for k, weight in STENCIL)
+        grad[index] = total / (12 * step)
+    return grad
+
+
+def relative_error(derived: np.ndarray, reference: np.ndarray) -> float:
+    """‖derived − reference‖ / max(‖derived‖, ‖reference‖, ERROR_FLOOR), Euclidean norms."""
+    scale = max(np.linalg.norm(derived), np.linalg.norm(reference), ERROR_FLOOR)
+    return float(np.linalg.norm(derived - reference) / scale)
+
+
+def random_instance(model: Model, steps: int, rng: np.random.Generator) -> Instance:
+    """Small random sizes (2 to 4) and values: parameters N(0, 0.6²), inputs N(0, 1)."""
+    sizes = {dim.name: int(rng.integers(2, 5)) for dim in model.dims}
+    arrays = {p.name: rng.normal(0.0, 0.6, [sizes[d] for d in p.shape]) for p in model.params}
+    arrays.update({i.name: rng.normal(0.0, 1.0, [steps] + [sizes[d] for d in i.shape]) for i in model.inputs})
+    labels = {label.name: int(rng.integers(1, sizes[label.shape[0]] + 1)) for label in model.labels}
+    return Instance(sizes, arrays, labels)
+
+
+def draw_instance(graph: Graph, activations: tuple[str, ...], rng: np.random.Generator,
+                  attempts: int = 100) -> Instance:
+    """A random instance whose activation inputs all stay KINK_MARGIN away from any kink."""
+    for _ in range(attempts):
+        instance = random_instance(graph.model, graph.steps, rng)
+        if all(kink_distance(graph, instance, act) > KINK_MARGIN for act in activations):
+            return instance
+    raise CheckFailed(f"could not draw values {KINK_MARGIN} away from the kinks of {', '.join(activations)}")
+
+
+def kink_distance(graph: Graph, instance: Instance, activation: str) -> float:
+    """How close any input of the activation comes to its kink (infinite when it has none)."""
+    kink = ACTIVATIONS[activation].kink
+    if kink is None:
+        return float("inf")
+    evaluator = forward(graph, instance, activation)
+    inputs = [evaluator.value(e.arg) for e in _applications(graph)]
+    return float(min(np.min(np.abs(np.asarray(v) - kink)) for v in inputs)) if inputs else float("inf")
+
+
+def _applications(graph: Graph) -> list[Apply]:
+    """Every application of a transfer function in the unrolled equations."""
+    found: list[Apply] = []
+    pending = [node.definition for node in graph.nodes if node.definition is not None]
+    while pending:
+        expr = pending.pop()
+        found += [expr] if isinstance(expr, Apply) else []
+        pending += children(expr)
+    return found
+
+
+def check(derivation: Derivation, seed: int = 0, tolerance: float = TOLERANCE) -> CheckReport:
+    """Compare the derived gradient with finite differences at random values.
+
+    A generic g is checked with every concrete activation, since the derivation
+    must hold for each of them.
+    """
+    activations = CONCRETE if derivation.graph.activation == GENERIC else (derivation.graph.activation,)
+    instance = draw_instance(derivation.graph, activations, np.random.default_rng(seed))
+    results = tuple(_check_one(derivation, instance, act, tolerance) for act in activations)
+    return CheckReport(tuple(instance.sizes.items()), seed, tolerance, STEP, results)
+
+
+def _check_one(derivation: Derivation, instance: Instance, activation: str, tolerance: float) -> CheckResult:
+    reference = finite_difference(derivation, instance, activation)
+    path_sum = relative_error(path_sum_gradient(derivation, instance, activation), reference)
+    shaped = relative_error(derived_gradient(derivation, instance, activation), reference)
+    return CheckResult(activation, path_sum, shaped, max(path_sum, shaped) <= tolerance)
+

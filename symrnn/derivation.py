@@ -1,0 +1,187 @@
+"""The derivation: ∂loss/∂wrt as a sum over paths of products of Jacobians.
+
+``derive`` is the pipeline of design.md in one function: unroll, list the paths,
+name the products that make the sum short (A, B^{t} as in seed 000), expand and
+simplify every term, and write each path's contribution in the shape of the
+variable (outer products such as diag(g'(a^{(t)})) δ x^{(t)T}).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+from .calculus import product, simplify
+from .errors import InputError
+from .expr import Jac, JEdge, JKron, JName, JOuter, JProduct, JTranspose, Node
+from .graph import GENERIC, Graph, unroll
+from .models import Model
+from .paths import Path, count_paths, edges_of, list_paths
+
+MAX_PATHS = 10_000
+"""Default bound on how many paths a derivation lists."""
+
+
+@dataclass(frozen=True)
+class PathTerm:
+    """One path and its term: named (with shorthands), expanded, and in the variable's shape."""
+
+    nodes: Path
+    named: Jac
+    expanded: Jac
+    shaped: Jac
+
+
+@dataclass(frozen=True)
+class Shorthand:
+    """A named product such as A = D(q→o) D(l→q) D(h^{(3)}→l), and its simplified formula."""
+
+    name: JName
+    definition: Jac
+    formula: Jac
+
+
+@dataclass(frozen=True)
+class Derivation:
+    """Everything the renderers and the numeric check need; immutable."""
+
+    graph: Graph
+    wrt: str
+    loss: str
+    path_count: int
+    paths: tuple[PathTerm, ...]
+    shorthands: tuple[Shorthand, ...]
+    jacobians: tuple[tuple[JEdge, Jac], ...]
+
+    @property
+    def model(self) -> Model:
+        return self.graph.model
+
+    @property
+    def steps(self) -> int:
+        return self.graph.steps
+
+    @cached_property
+    def formulas(self) -> dict[Jac, Jac]:
+        """The formula behind every named Jacobian (D(a→b), A, B^{t})."""
+        named = {edge: formula for edge, formula in self.jacobians}
+        named.update({s.name: s.formula for s in self.shorthands})
+        return named
+
+
+def derive(model: Model, steps: int, wrt: str | None = None, loss: str | None = None,
+           activation: str = GENERIC, max_paths: int = MAX_PATHS) -> Derivation:
+    """Derive ∂loss/∂wrt for ``model`` unrolled over ``steps`` steps."""
+    graph = unroll(model, steps, activation)
+    wrt = wrt or model.default_wrt
+    loss = loss or model.loss
+    _validate(graph, wrt, loss)
+    count = count_paths(graph, wrt, loss)
+    if count > max_paths:
+        raise InputError(f"{count} paths lead from {wrt} to {loss}, more than --max-paths {max_paths}; "
+                         f"raise --max-paths or take fewer --steps")
+    edge_lists = [tuple(reversed(edges_of(p))) for p in list_paths(graph, wrt, loss)]
+    suffix = _common_suffix(graph, edge_lists)
+    names = _names(graph, model, suffix)
+    shorthands = _shorthands(graph, edge_lists, names)
+    terms = tuple(_term(graph, edges, names) for edges in edge_lists)
+    return Derivation(graph, wrt, loss, count, terms, shorthands, _jacobians(graph, edge_lists))
+
+
+def _validate(graph: Graph, wrt: str, loss: str) -> None:
+    loss_node = graph.node(loss)
+    if loss_node.shape != ():
+        raise InputError(f"--loss {loss} is not a scalar; use {graph.loss}")
+    graph.node(wrt)
+    if wrt == loss or count_paths(graph, wrt, loss) == 0:
+        raise InputError(f"{loss} does not depend on {wrt}: there is no path from {wrt} to {loss}")
+
+
+def _is_transition(graph: Graph, edge: tuple[str, str]) -> bool:
+    """h^{(t)} → h^{(t+1)}: the same state at consecutive steps."""
+    a, b = graph.by_ident[edge[0]].value, graph.by_ident[edge[1]].value
+    return (isinstance(a, Node) and isinstance(b, Node) and a.name == b.name
+            and a.time is not None and b.time == a.time + 1)
+
+
+def _common_suffix(graph: Graph, edge_lists: list[tuple[tuple[str, str], ...]]) -> tuple[tuple[str, str], ...]:
+    """The edges every path ends with (loss end first), up to the first recurrent transition,
+    never including a path's first edge (the one leaving the variable)."""
+    shortest = min(len(edges) for edges in edge_lists)
+    suffix = []
+    for k in range(shortest - 1):
+        edge = edge_lists[0][k]
+        if _is_transition(graph, edge) or any(edges[k] != edge for edges in edge_lists):
+            break
+        suffix.append(edge)
+    return tuple(suffix) if len(suffix) >= 2 else ()
+
+
+def _names(graph: Graph, model: Model, suffix: tuple[tuple[str, str], ...]) -> dict[tuple, JName]:
+    """Shorthand names: the common suffix as one key, each transition h^{(t)} → h^{(t+1)} as B^{t}."""
+    names: dict[tuple, JName] = {suffix: JName(model.suffix_letter)} if suffix else {}
+    for edge in graph.edge:
+        if _is_transition(graph, edge):
+            names[edge] = JName(model.transition_letter, graph.by_ident[edge[0]].value.time)
+    return names
+
+
+def _named_factors(edges: tuple[tuple[str, str], ...], names: dict[tuple, JName]) -> tuple[tuple[Jac, tuple], ...]:
+    """(factor, the edges it stands for) along one path, loss end first."""
+    factors: list[tuple[Jac, tuple]] = []
+    suffix = next((key for key, name in names.items() if name.index is None), ())
+    if suffix and edges[:len(suffix)] == suffix:
+        factors.append((names[suffix], suffix))
+        edges = edges[len(suffix):]
+    for edge in edges:
+        factors.append((names.get(edge, JEdge(*edge)), (edge,)))
+    return tuple(factors)
+
+
+def _shorthands(graph: Graph, edge_lists, names: dict[tuple, JName]) -> tuple[Shorthand, ...]:
+    """Every shorthand the terms use, in order of first use, with its definition and formula."""
+    seen: dict[JName, tuple] = {}
+    for edges in edge_lists:
+        for factor, covered in _named_factors(edges, names):
+            if isinstance(factor, JName) and factor not in seen:
+                seen[factor] = covered
+    return tuple(
+        Shorthand(name, _edge_product(covered), product(tuple(graph.edge[e].jacobian for e in covered)))
+        for name, covered in seen.items()
+    )
+
+
+def _edge_product(edges: tuple[tuple[str, str], ...]) -> Jac:
+    symbols = tuple(JEdge(*e) for e in edges)
+    return symbols[0] if len(symbols) == 1 else JProduct(symbols)
+
+
+def _term(graph: Graph, edges: tuple[tuple[str, str], ...], names: dict[tuple, JName]) -> PathTerm:
+    named = tuple(factor for factor, _ in _named_factors(edges, names))
+    expanded = product(tuple(graph.edge[e].jacobian for e in edges))
+    nodes = tuple(e[1] for e in reversed(edges))
+    path = (edges[-1][0],) + nodes
+    return PathTerm(path, named[0] if len(named) == 1 else JProduct(named), expanded,
+                    _shaped(graph.edge[edges[-1]].jacobian, named[:-1]))
+
+
+def _shaped(first: Jac, upstream: tuple[Jac, ...]) -> Jac:
+    """A path's contribution in the variable's own shape: (upstream · first)^T, reshaped.
+
+    When the first edge ends in v^T ⊗ I (a weight matrix W in W v), the reshaped
+    transpose is the outer product (rest^T upstream^T) v^T.
+    """
+    factors = first.factors if isinstance(first, JProduct) else (first,)
+    column = (JTranspose(JProduct(upstream)),) if upstream else ()
+    if isinstance(factors[-1], JKron):
+        rest = tuple(JTranspose(f) for f in reversed(factors[:-1]))
+        return JOuter(product(rest + column), factors[-1].vector)
+    return simplify(JProduct((JTranspose(first),) + column))
+
+
+def _jacobians(graph: Graph, edge_lists) -> tuple[tuple[JEdge, Jac], ...]:
+    """Each edge on some path, in order of first appearance, with its formula."""
+    seen: dict[tuple[str, str], None] = {}
+    for edges in edge_lists:
+        seen.update((e, None) for e in edges if e not in seen)
+    return tuple((JEdge(*e), graph.edge[e].jacobian) for e in seen)

@@ -1,0 +1,269 @@
+"""Immutable expression trees: the values a model computes and the Jacobians between them.
+
+Two small algebras, both frozen dataclasses so that they hash, compare and print
+deterministically:
+
+* value expressions (vectors and scalars): what a model's equations say;
+* Jacobian expressions (matrices): what the chain rule multiplies.
+
+Model definitions use ``Ref`` (a value relative to the current step); unrolling
+replaces every ``Ref`` by a concrete ``Node`` or ``Param``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sympy
+
+# ---------------------------------------------------------------- value expressions
+
+
+@dataclass(frozen=True)
+class Node:
+    """A value of the unrolled graph: ``h[2]`` (name h, time 2) or ``l`` (no time)."""
+
+    name: str
+    time: int | None = None
+
+    @property
+    def ident(self) -> str:
+        """The node identifier used in the CLI and in JSON: ``h[2]`` or ``l``."""
+        return self.name if self.time is None else f"{self.name}[{self.time}]"
+
+
+@dataclass(frozen=True)
+class Param:
+    """A parameter, shared by every time step (``W_hx``, ``h_0``)."""
+
+    name: str
+
+    @property
+    def ident(self) -> str:
+        return self.name
+
+
+@dataclass(frozen=True)
+class Ref:
+    """A value named in a model equation, relative to the step ``t`` being defined.
+
+    ``Ref("h", -1)`` is h^{(t-1)}; ``Ref("h", last=True)`` is h^{(n)}; a parameter or a
+    value outside time is ``Ref("V")``.
+    """
+
+    name: str
+    shift: int = 0
+    last: bool = False
+
+
+@dataclass(frozen=True)
+class Label:
+    """An integer label such as y in {1..K}; it selects a component, it is never differentiated."""
+
+    name: str
+
+
+@dataclass(frozen=True)
+class MatVec:
+    """A parameter matrix times a vector: ``W^{hx} x^{(t)}``."""
+
+    matrix: Param | Ref
+    vector: "Expr"
+
+
+@dataclass(frozen=True)
+class Add:
+    """A sum of vectors of one size."""
+
+    terms: tuple["Expr", ...]
+
+
+@dataclass(frozen=True)
+class Neg:
+    """The negation of a value."""
+
+    arg: "Expr"
+
+
+@dataclass(frozen=True)
+class Apply:
+    """An elementwise transfer function (the model's activation ``g``) applied to a vector."""
+
+    fn: str
+    arg: "Expr"
+
+
+@dataclass(frozen=True)
+class ApplyDeriv:
+    """g'(arg) elementwise; ``out`` is the node that holds g(arg), when there is one.
+
+    Knowing ``out`` lets the printer write tanh'(a) as 1 - h ⊙ h, the way a person would.
+    """
+
+    fn: str
+    arg: "Expr"
+    out: Node | None = None
+
+
+@dataclass(frozen=True)
+class LogSoftmax:
+    """LS(l)_k = l_k - log Σ_j exp(l_j)."""
+
+    arg: "Expr"
+
+
+@dataclass(frozen=True)
+class Softmax:
+    """softmax(l)_k = exp(l_k) / Σ_j exp(l_j)."""
+
+    arg: "Expr"
+
+
+@dataclass(frozen=True)
+class Pick:
+    """Component ``label`` of a vector: q_y."""
+
+    vector: "Expr"
+    label: Label
+
+
+@dataclass(frozen=True)
+class OneHot:
+    """The unit vector e_y of length ``size``."""
+
+    label: Label
+    size: sympy.Symbol
+
+
+Expr = Node | Param | Ref | MatVec | Add | Neg | Apply | ApplyDeriv | LogSoftmax | Softmax | Pick | OneHot
+
+# ---------------------------------------------------------------- Jacobian expressions
+
+
+@dataclass(frozen=True)
+class JEdge:
+    """The named Jacobian D(a → b) of one edge of the graph (node identifiers)."""
+
+    source: str
+    target: str
+
+
+@dataclass(frozen=True)
+class JName:
+    """A shorthand for a product of edge Jacobians: A, or B^{t}."""
+
+    letter: str
+    index: int | None = None
+
+
+@dataclass(frozen=True)
+class JMatrix:
+    """A parameter matrix used as a Jacobian: D(h^{(t-1)} → a^{(t)}) = W^{hh}."""
+
+    matrix: Param
+
+
+@dataclass(frozen=True)
+class JDiag:
+    """diag(v): the Jacobian of an elementwise function."""
+
+    vector: Expr
+
+
+@dataclass(frozen=True)
+class JIdentity:
+    """The identity matrix I_dim."""
+
+    dim: sympy.Symbol
+
+
+@dataclass(frozen=True)
+class JKron:
+    """v^T ⊗ I_dim: the Jacobian of W v with respect to vec(W) (columns stacked)."""
+
+    vector: Expr
+    dim: sympy.Symbol
+
+
+@dataclass(frozen=True)
+class JRow:
+    """The row vector v^T (a Jacobian into a scalar)."""
+
+    vector: Expr
+
+
+@dataclass(frozen=True)
+class JLogSoftmax:
+    """The log-softmax Jacobian I - 1 softmax(l)^T."""
+
+    arg: Expr
+    dim: sympy.Symbol
+
+
+@dataclass(frozen=True)
+class JProduct:
+    """A matrix product, leftmost factor first (the loss end of a path)."""
+
+    factors: tuple["Jac", ...]
+
+
+@dataclass(frozen=True)
+class JSum:
+    """A sum of Jacobians of one shape (a source used more than once in an equation)."""
+
+    terms: tuple["Jac", ...]
+
+
+@dataclass(frozen=True)
+class JNeg:
+    """The negation of a Jacobian."""
+
+    arg: "Jac"
+
+
+@dataclass(frozen=True)
+class JTranspose:
+    """The transpose of a Jacobian (used for gradients in a parameter's own shape)."""
+
+    arg: "Jac"
+
+
+@dataclass(frozen=True)
+class JOuter:
+    """The outer product col v^T: a matrix-shaped gradient from a column and a vector."""
+
+    column: "Jac"
+    vector: Expr
+
+
+Jac = (JEdge | JName | JMatrix | JDiag | JIdentity | JKron | JRow | JLogSoftmax | JProduct | JSum | JNeg
+       | JTranspose | JOuter)
+
+
+def leaves(expr: Expr) -> tuple[Node | Param, ...]:
+    """The nodes and parameters an expression reads, in order of first appearance."""
+    found: list[Node | Param] = []
+    _collect_leaves(expr, found)
+    return tuple(found)
+
+
+def _collect_leaves(expr: Expr, found: list[Node | Param]) -> None:
+    if isinstance(expr, (Node, Param)):
+        if expr not in found:
+            found.append(expr)
+        return
+    for child in children(expr):
+        _collect_leaves(child, found)
+
+
+def children(expr: Expr) -> tuple[Expr, ...]:
+    """The direct sub-expressions of a value expression."""
+    if isinstance(expr, MatVec):
+        return (expr.matrix, expr.vector)
+    if isinstance(expr, Add):
+        return expr.terms
+    if isinstance(expr, (Neg, Apply, ApplyDeriv, LogSoftmax, Softmax)):
+        return (expr.arg,)
+    if isinstance(expr, Pick):
+        return (expr.vector,)
+    return ()

@@ -1,0 +1,182 @@
+"""Unrolling: a model and a number of steps become a computational graph.
+
+One node per value per time step (h[1], h[2], l, q, o), one per parameter (shared by
+every step) and one per input x[t]; an edge a → b wherever a appears in b's
+equation, carrying its local Jacobian D(a → b) built by symrnn's own rules
+(``calculus.jacobian``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from functools import cached_property
+
+import sympy
+
+from .calculus import Scope, jacobian
+from .errors import InputError
+from .expr import Add, Apply, ApplyDeriv, Expr, Jac, LogSoftmax, MatVec, Neg, Node, OneHot, Param, Pick, Ref, Softmax, leaves
+from .models import Definition, Model
+
+GENERIC = "g"
+
+
+@dataclass(frozen=True)
+class GraphNode:
+    """A node of the unrolled graph; ``definition`` is None for parameters and inputs."""
+
+    value: Node | Param
+    kind: str
+    shape: tuple[sympy.Symbol, ...]
+    definition: Expr | None = None
+
+    @property
+    def ident(self) -> str:
+        return self.value.ident
+
+
+@dataclass(frozen=True)
+class Edge:
+    """a → b with its local Jacobian D(a → b)."""
+
+    source: str
+    target: str
+    jacobian: Jac
+
+
+@dataclass(frozen=True)
+class Graph:
+    """The unrolled graph: nodes in topological order, edges sorted by (target, source)."""
+
+    model: Model
+    steps: int
+    activation: str
+    nodes: tuple[GraphNode, ...]
+    inline: tuple[tuple[Node, Expr], ...]
+    edges: tuple[Edge, ...]
+
+    @cached_property
+    def by_ident(self) -> dict[str, GraphNode]:
+        return {node.ident: node for node in self.nodes}
+
+    @cached_property
+    def order(self) -> dict[str, int]:
+        """Position of each node in topological order: the tie-breaker for every listing."""
+        return {node.ident: position for position, node in enumerate(self.nodes)}
+
+    @cached_property
+    def successors(self) -> dict[str, tuple[Edge, ...]]:
+        """Outgoing edges of each node, earliest target first."""
+        out: dict[str, list[Edge]] = {node.ident: [] for node in self.nodes}
+        for edge in self.edges:
+            out[edge.source].append(edge)
+        return {ident: tuple(sorted(edges, key=lambda e: self.order[e.target])) for ident, edges in out.items()}
+
+    @cached_property
+    def edge(self) -> dict[tuple[str, str], Edge]:
+        return {(e.source, e.target): e for e in self.edges}
+
+    def node(self, ident: str) -> GraphNode:
+        """The node with identifier ``ident``, or an InputError naming the valid ones."""
+        try:
+            return self.by_ident[ident]
+        except KeyError:
+            raise InputError(f"no node {ident!r} in {self.model.name} at n = {self.steps}; "
+                             f"use one of {', '.join(self.by_ident)}") from None
+
+    @property
+    def loss(self) -> str:
+        return self.model.loss
+
+
+def dims(model: Model) -> dict[str, sympy.Symbol]:
+    """The model's dimensions as SymPy symbols (positive integers)."""
+    return {dim.name: sympy.Symbol(dim.name, integer=True, positive=True) for dim in model.dims}
+
+
+def unroll(model: Model, steps: int, activation: str = GENERIC) -> Graph:
+    """The graph of ``model`` unrolled for ``steps`` steps, with g replaced by ``activation``."""
+    if steps < 1:
+        raise InputError(f"steps must be at least 1 (got {steps})")
+    symbols = dims(model)
+    shape = lambda names: tuple(symbols[n] for n in names)  # noqa: E731 - a local alias
+    nodes = [GraphNode(Param(p.name), "parameter", shape(p.shape)) for p in model.params]
+    inline: list[tuple[Node, Expr]] = []
+    for t in range(1, steps + 1):
+        nodes += [GraphNode(Node(i.name, t), "input", shape(i.shape)) for i in model.inputs]
+        for definition in model.step:
+            expr = _instantiate(model, definition.expr, t, steps, activation)
+            if definition.inline:
+                inline.append((Node(definition.name, t), expr))
+            else:
+                nodes.append(GraphNode(Node(definition.name, t), "state", shape(definition.shape), expr))
+    for definition in model.readout:
+        kind = "loss" if definition.name == model.loss else "value"
+        expr = _instantiate(model, definition.expr, steps, steps, activation)
+        nodes.append(GraphNode(Node(definition.name), kind, shape(definition.shape), expr))
+    edges = _edges(model, nodes, dict(inline), symbols)
+    return Graph(model, steps, activation, tuple(nodes), tuple(inline), edges)
+
+
+def _edges(model: Model, nodes: list[GraphNode], inline: dict[Node, Expr],
+           symbols: dict[str, sympy.Symbol]) -> tuple[Edge, ...]:
+    """One edge per (dependency, defined node), with the local Jacobian."""
+    shapes = {node.value: node.shape for node in nodes}
+    shapes.update({n: tuple(symbols[d] for d in _definition(model, n.name).shape) for n in inline})
+    edges = []
+    for node in nodes:
+        if node.definition is None:
+            continue
+        for source in _dependencies(node.definition, inline):
+            scope = Scope(wrt=source, out=node.value, inline=inline, shapes=shapes)
+            edges.append(Edge(source.ident, node.ident, jacobian(node.definition, scope)))
+    return tuple(edges)
+
+
+def _dependencies(expr: Expr, inline: dict[Node, Expr]) -> tuple[Node | Param, ...]:
+    """The graph nodes an expression reads, looking through inline abbreviations."""
+    found: list[Node | Param] = []
+    for leaf in leaves(expr):
+        for dep in (_dependencies(inline[leaf], inline) if leaf in inline else (leaf,)):
+            if dep not in found:
+                found.append(dep)
+    return tuple(found)
+
+
+def _definition(model: Model, name: str) -> Definition:
+    return next(d for d in model.step + model.readout if d.name == name)
+
+
+def _instantiate(model: Model, expr: Expr, t: int, steps: int, activation: str) -> Expr:
+    """Replace every Ref by the node or parameter it names at step t, and g by the activation."""
+    rebuild = _REBUILD[type(expr)]
+    return rebuild(expr, lambda e: _instantiate(model, e, t, steps, activation), model, t, steps, activation)
+
+
+def _resolve(ref: Ref, model: Model, t: int, steps: int) -> Node | Param:
+    if ref.name in model.param_names:
+        return Param(ref.name)
+    if any(d.name == ref.name for d in model.readout):
+        return Node(ref.name)
+    time = steps if ref.last else t + ref.shift
+    if time == 0 and model.initial_param(ref.name):
+        return Param(model.initial_param(ref.name))
+    if time < 1:
+        raise InputError(f"model {model.name}: {ref.name} at time {time} has no value")
+    return Node(ref.name, time)
+
+
+_REBUILD = {
+    Ref: lambda e, rec, model, t, n, act: _resolve(e, model, t, n),
+    Node: lambda e, rec, *_: e,
+    Param: lambda e, rec, *_: e,
+    OneHot: lambda e, rec, *_: e,
+    MatVec: lambda e, rec, *_: MatVec(rec(e.matrix), rec(e.vector)),
+    Add: lambda e, rec, *_: Add(tuple(rec(term) for term in e.terms)),
+    Neg: lambda e, rec, *_: Neg(rec(e.arg)),
+    Apply: lambda e, rec, model, t, n, act: Apply(act if e.fn == GENERIC else e.fn, rec(e.arg)),
+    ApplyDeriv: lambda e, rec, *_: replace(e, arg=rec(e.arg)),
+    LogSoftmax: lambda e, rec, *_: LogSoftmax(rec(e.arg)),
+    Softmax: lambda e, rec, *_: Softmax(rec(e.arg)),
+    Pick: lambda e, rec, *_: Pick(rec(e.vector), e.label),
+}

@@ -1,0 +1,130 @@
+"""Model definitions: data, not code paths (design.md, "Model definition").
+
+A model names its dimensions, parameters, inputs and labels, the equations of one
+time step, the readout and the loss, and the source whose notation it keeps. The
+built-in catalogue is a table of such definitions; a user's model will be the same
+kind of data.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .errors import InputError
+from .expr import Add, Apply, Expr, Label, LogSoftmax, MatVec, Neg, Pick, Ref
+
+
+@dataclass(frozen=True)
+class Dim:
+    """A symbolic dimension such as m (hidden units)."""
+
+    name: str
+    description: str
+
+
+@dataclass(frozen=True)
+class Symbol:
+    """A parameter, an input sequence or a label: its ASCII name, shape, LaTeX and meaning.
+
+    ``shape`` names dimensions; an input's shape is that of one time step, and a
+    label's single entry is the size of the set it ranges over (y in {1..K}).
+    """
+
+    name: str
+    shape: tuple[str, ...]
+    latex: str
+    description: str
+
+
+@dataclass(frozen=True)
+class Definition:
+    """``name = expr``: one equation of a step (for t = 1..n) or of the readout.
+
+    An ``inline`` definition is an abbreviation (a^{(t)} for the pre-activation):
+    it is printed by name but is not a node of the graph, so paths go through it.
+    """
+
+    name: str
+    shape: tuple[str, ...]
+    latex: str
+    expr: Expr
+    inline: bool = False
+
+
+@dataclass(frozen=True)
+class Model:
+    """A recurrent network, its loss, and the notation of the source it follows."""
+
+    name: str
+    title: str
+    source: str
+    dims: tuple[Dim, ...]
+    params: tuple[Symbol, ...]
+    inputs: tuple[Symbol, ...]
+    labels: tuple[Symbol, ...]
+    initial: tuple[tuple[str, str], ...]
+    step: tuple[Definition, ...]
+    readout: tuple[Definition, ...]
+    loss: str
+    default_wrt: str
+    suffix_letter: str = "A"
+    transition_letter: str = "B"
+
+    def symbol(self, name: str) -> Symbol | Definition:
+        """The parameter, input, label or definition called ``name``."""
+        for entry in self.params + self.inputs + self.labels + self.step + self.readout:
+            if entry.name == name:
+                return entry
+        raise KeyError(name)
+
+    def initial_param(self, state: str) -> str | None:
+        """The parameter that holds a state's value at time 0 (h_0 for h), if any."""
+        return dict(self.initial).get(state)
+
+    @property
+    def param_names(self) -> tuple[str, ...]:
+        return tuple(p.name for p in self.params)
+
+
+def _elman() -> Model:
+    """Seed 000, Question 1: h^{(t)} = g(W^{hx}x^{(t)} + W^{hh}h^{(t-1)} + b^h), o = -LS(l)_y."""
+    preactivation = Add((MatVec(Ref("W_hx"), Ref("x")), MatVec(Ref("W_hh"), Ref("h", -1)), Ref("b_h")))
+    return Model(
+        name="elman",
+        title="Elman RNN (simple recurrent network)",
+        source="seed 000, Question 1 (M. Collins, flipped-classroom questions on recurrent networks)",
+        dims=(Dim("d", "input size"), Dim("m", "hidden units"), Dim("K", "number of labels")),
+        params=(
+            Symbol("W_hx", ("m", "d"), "W^{hx}", "input-to-hidden weights"),
+            Symbol("W_hh", ("m", "m"), "W^{hh}", "hidden-to-hidden weights"),
+            Symbol("b_h", ("m",), "b^{h}", "hidden bias"),
+            Symbol("h_0", ("m",), "h^{0}", "initial hidden state"),
+            Symbol("V", ("K", "m"), "V", "output weights"),
+            Symbol("gamma", ("K",), r"\gamma", "output bias"),
+        ),
+        inputs=(Symbol("x", ("d",), "x", "input sequence x^{(1)} ... x^{(n)}"),),
+        labels=(Symbol("y", ("K",), "y", "the correct label, 1..K"),),
+        initial=(("h", "h_0"),),
+        step=(
+            Definition("a", ("m",), "a", preactivation, inline=True),
+            Definition("h", ("m",), "h", Apply("g", Ref("a"))),
+        ),
+        readout=(
+            Definition("l", ("K",), "l", Add((MatVec(Ref("V"), Ref("h", last=True)), Ref("gamma")))),
+            Definition("q", ("K",), "q", LogSoftmax(Ref("l"))),
+            Definition("o", (), "o", Neg(Pick(Ref("q"), Label("y")))),
+        ),
+        loss="o",
+        default_wrt="W_hx",
+    )
+
+
+MODELS: dict[str, Model] = {model.name: model for model in (_elman(),)}
+
+
+def get_model(name: str) -> Model:
+    """The built-in model called ``name``, or an InputError that lists the choices."""
+    try:
+        return MODELS[name]
+    except KeyError:
+        raise InputError(f"unknown model {name!r}; choose one of {', '.join(MODELS)} (see 'symrnn models')") from None

@@ -1,0 +1,134 @@
+"""Numbers: the forward pass, the derived expressions evaluated, and finite differences.
+
+The derived gradient is computed only from the derivation's own expressions (its
+Jacobian formulas and shaped terms), never by autodiff; finite differences of the
+forward pass are the independent check. Everything is float64.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import reduce
+from typing import Callable, Mapping
+
+import numpy as np
+
+from .activations import numeric as activation_functions
+from .expr import (
+    Add, Apply, ApplyDeriv, Expr, Jac, JDiag, JEdge, JIdentity, JKron, JLogSoftmax, JMatrix, JName, JNeg,
+    JOuter, JProduct, JRow, JSum, JTranspose, LogSoftmax, MatVec, Neg, Node, OneHot, Param, Pick, Softmax, leaves,
+)
+from .graph import GENERIC, Graph
+
+
+@dataclass(frozen=True)
+class Instance:
+    """Concrete sizes and values for a model: parameters, input rows x[t], integer labels (1-based)."""
+
+    sizes: Mapping[str, int]
+    arrays: Mapping[str, np.ndarray]
+    labels: Mapping[str, int]
+
+
+@dataclass(frozen=True)
+class Evaluator:
+    """Evaluates value and Jacobian expressions for one instance and one activation."""
+
+    graph: Graph
+    instance: Instance
+    activation: str
+    env: dict
+
+    def fn(self, name: str) -> tuple[Callable, Callable]:
+        return activation_functions(self.activation if name == GENERIC else name)
+
+    def value(self, expr: Expr) -> np.ndarray:
+        return _VALUE[type(expr)](expr, self)
+
+    def matrix(self, jac: Jac, formulas: Mapping[Jac, Jac]) -> np.ndarray:
+        return _MATRIX[type(jac)](jac, self, formulas)
+
+
+def forward(graph: Graph, instance: Instance, activation: str, nudge: tuple[str, np.ndarray] | None = None) -> Evaluator:
+    """Run the forward pass; ``nudge`` = (identifier, delta) adds delta to one node's value."""
+    env: dict = {}
+    evaluator = Evaluator(graph, instance, activation, env)
+    inline = dict(graph.inline)
+    for node in graph.nodes:
+        if node.kind == "parameter":
+            value = np.array(instance.arrays[node.ident], dtype=float)
+        elif node.kind == "input":
+            value = np.array(instance.arrays[node.value.name][node.value.time - 1], dtype=float)
+        else:
+            _fill_inline(node.definition, inline, evaluator)
+            value = np.asarray(evaluator.value(node.definition), dtype=float)
+        if nudge is not None and nudge[0] == node.ident:
+            value = value + nudge[1]
+        env[node.value] = value
+    return evaluator
+
+
+def _fill_inline(expr: Expr, inline: dict, evaluator: Evaluator) -> None:
+    """Evaluate the inline abbreviations (a^{(t)}) an equation reads, so g'(a^{(t)}) has numbers."""
+    for leaf in leaves(expr):
+        if leaf in inline and leaf not in evaluator.env:
+            _fill_inline(inline[leaf], inline, evaluator)
+            evaluator.env[leaf] = evaluator.value(inline[leaf])
+
+
+def _log_softmax(v: np.ndarray) -> np.ndarray:
+    shifted = v - v.max()
+    return shifted - np.log(np.exp(shifted).sum())
+
+
+def _one_hot(expr: OneHot, ev: Evaluator) -> np.ndarray:
+    vector = np.zeros(ev.instance.sizes[str(expr.size)])
+    vector[ev.instance.labels[expr.label.name] - 1] = 1.0
+    return vector
+
+
+_VALUE: dict[type, Callable[[Expr, Evaluator], np.ndarray]] = {
+    Node: lambda e, ev: ev.env[e],
+    Param: lambda e, ev: ev.env[e],
+    MatVec: lambda e, ev: ev.value(e.matrix) @ ev.value(e.vector),
+    Add: lambda e, ev: sum(ev.value(t) for t in e.terms),
+    Neg: lambda e, ev: -ev.value(e.arg),
+    Apply: lambda e, ev: ev.fn(e.fn)[0](ev.value(e.arg)),
+    ApplyDeriv: lambda e, ev: ev.fn(e.fn)[1](ev.value(e.arg)),
+    LogSoftmax: lambda e, ev: _log_softmax(ev.value(e.arg)),
+    Softmax: lambda e, ev: np.exp(_log_softmax(ev.value(e.arg))),
+    Pick: lambda e, ev: ev.value(e.vector)[ev.instance.labels[e.label.name] - 1],
+    OneHot: _one_hot,
+}
+
+
+def _eye(dim, ev: Evaluator) -> np.ndarray:
+    return np.eye(ev.instance.sizes[str(dim)])
+
+
+def _log_softmax_jacobian(jac: JLogSoftmax, ev: Evaluator) -> np.ndarray:
+    p = np.exp(_log_softmax(ev.value(jac.arg)))
+    return _eye(jac.dim, ev) - np.outer(np.ones_like(p), p)
+
+
+def _column(jac: Jac, ev: Evaluator, formulas) -> np.ndarray:
+    value = ev.matrix(jac, formulas)
+    return value.reshape(-1, 1) if value.ndim == 1 else value
+
+
+_MATRIX: dict[type, Callable] = {
+    JEdge: lambda j, ev, f: ev.matrix(f[j], f),
+    JName: lambda j, ev, f: ev.matrix(f[j], f),
+    JMatrix: lambda j, ev, f: ev.value(j.matrix),
+    JDiag: lambda j, ev, f: np.diag(ev.value(j.vector)),
+    JIdentity: lambda j, ev, f: _eye(j.dim, ev),
+    JKron: lambda j, ev, f: np.kron(ev.value(j.vector)[None, :], _eye(j.dim, ev)),
+    JRow: lambda j, ev, f: ev.value(j.vector)[None, :],
+    JLogSoftmax: lambda j, ev, f: _log_softmax_jacobian(j, ev),
+    JProduct: lambda j, ev, f: reduce(np.matmul, (ev.matrix(x, f) for x in j.factors)),
+    JSum: lambda j, ev, f: sum(ev.matrix(x, f) for x in j.terms),
+    JNeg: lambda j, ev, f: -ev.matrix(j.arg, f),
+    JTranspose: lambda j, ev, f: ev.matrix(j.arg, f).T,
+    JOuter: lambda j, ev, f: _column(j.column, ev, f) @ ev.value(j.vector)[None, :],
+}
+"""How each kind of Jacobian becomes a NumPy matrix (vec(W) stacks W's columns)."""
