@@ -33,6 +33,8 @@ class Activation:
     unit_derivative: bool = False
     kink: float | None = None
     """Where g is not differentiable; numeric checks draw values away from it."""
+    note: str = ""
+    """A sentence for the derivation (LaTeX in $...$) saying how g' was written."""
 
 
 def _generic(out: str, arg: str) -> str:
@@ -42,22 +44,31 @@ def _generic(out: str, arg: str) -> str:
 ACTIVATIONS: dict[str, Activation] = {
     act.name: act
     for act in (
-        Activation("g", "generic transfer function g (as in the seed)", "g", None, _generic),
+        Activation("g", "generic transfer function g (as in the seed)", "g", None, _generic,
+                   note="$g$ is the transfer function, applied elementwise, and $g'$ its derivative."),
         Activation(
             "tanh", "hyperbolic tangent", r"\tanh", sympy.tanh(_U),
             lambda out, arg: rf"\mathbf{{1}} - {out} \odot {out}",
+            note=r"$g = \tanh$, so $g'(a) = 1 - \tanh^2(a)$ is written with the unit's own output: "
+                 r"$\mathbf{1} - h \odot h$.",
         ),
         Activation(
             "sigmoid", "logistic sigmoid", r"\sigma", 1 / (1 + sympy.exp(-_U)),
             lambda out, arg: rf"{out} \odot (\mathbf{{1}} - {out})",
+            note=r"$g = \sigma$, so $g'(a) = \sigma(a)(1 - \sigma(a))$ is written with the unit's own "
+                 r"output: $h \odot (\mathbf{1} - h)$.",
         ),
         Activation(
             "relu", "rectified linear unit", r"\operatorname{ReLU}", sympy.Max(0, _U),
-            lambda out, arg: rf"\mathbb{{1}}[{arg} > 0]", kink=0.0,
+            lambda out, arg: rf"[{arg} > 0]", kink=0.0,
+            note=r"$g = \operatorname{ReLU}$; $[a > 0]$ is 1 where a unit is active and 0 where it is not "
+                 r"(elementwise; ReLU has no derivative at 0).",
         ),
         Activation(
             "identity", "identity (a linear recurrence)", r"\operatorname{id}", _U,
             lambda out, arg: r"\mathbf{1}", unit_derivative=True,
+            note=r"$g$ is the identity, so $g' = 1$ and every $\operatorname{diag}(g')$ is the identity: "
+                 r"it is left out.",
         ),
     )
 }

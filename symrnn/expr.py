@@ -12,7 +12,8 @@ replaces every ``Ref`` by a concrete ``Node`` or ``Param``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, is_dataclass
+from typing import Iterator
 
 import sympy
 
@@ -267,3 +268,14 @@ def children(expr: Expr) -> tuple[Expr, ...]:
     if isinstance(expr, Pick):
         return (expr.vector,)
     return ()
+
+
+def walk(item: object) -> Iterator[object]:
+    """The item and every expression nested in it, depth first, in field order."""
+    yield item
+    if is_dataclass(item):
+        for f in fields(item):
+            yield from walk(getattr(item, f.name))
+    elif isinstance(item, tuple):
+        for element in item:
+            yield from walk(element)

@@ -1,0 +1,5 @@
+"""``python -m symrnn``: the same as the ``symrnn`` command."""
+
+from .cli import main
+
+main()

@@ -1,0 +1,74 @@
+"""The library's front door: the whole pipeline of design.md in a few calls.
+
+    >>> from symrnn.api import document
+    >>> from symrnn.render import render
+    >>> print(render(document("elman", steps=3), "markdown"))  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from .check import CheckReport, check as run_check, derived_gradient
+from .derivation import MAX_PATHS, Derivation, derive
+from .errors import InputError
+from .graph import GENERIC, unroll
+from .latex import NotationPrinter
+from .models import MODELS, Model, get_model
+from .present import Document, Value, model_equations, present
+from .values import load_values
+
+
+def document(model: str, steps: int, wrt: str | None = None, loss: str | None = None,
+             activation: str = GENERIC, check: bool = False, seed: int = 0,
+             values: str | None = None, max_paths: int = MAX_PATHS) -> Document:
+    """Derive, optionally check and evaluate, and present: everything ``symrnn derive`` prints."""
+    derivation = derive(get_model(model), steps, wrt, loss, activation, max_paths)
+    report = run_check(derivation, seed) if check else None
+    value = evaluate_at(derivation, values) if values else None
+    return present(derivation, report, value)
+
+
+def evaluate_at(derivation: Derivation, path: str) -> Value:
+    """The derived gradient at the values in a file, from the derived expressions only."""
+    if derivation.graph.activation == GENERIC:
+        raise InputError("--at needs numbers for g: add --activation tanh, sigmoid, relu or identity")
+    instance = load_values(path, derivation.model, derivation.steps)
+    gradient = derived_gradient(derivation, instance, derivation.graph.activation)
+    return Value(gradient.shape, gradient.tolist(), latex_matrix(gradient))
+
+
+def latex_matrix(array) -> str:
+    """A bmatrix of numbers (a column for a vector, a bare number for a scalar)."""
+    if array.ndim == 0:
+        return f"{float(array):.6g}"
+    rows = array.reshape(-1, 1) if array.ndim == 1 else array
+    body = r" \\ ".join(" & ".join(f"{float(x):.6g}" for x in row) for row in rows)
+    return rf"\begin{{bmatrix}} {body} \end{{bmatrix}}"
+
+
+def failed(report: CheckReport | None) -> bool:
+    """Whether a check ran and found a mismatch."""
+    return report is not None and not report.passed
+
+
+def describe(model: Model) -> dict:
+    """A model's name, source, equations and symbols, for ``symrnn models``."""
+    printer = NotationPrinter(unroll(model, 1), last="n")
+    symbol = lambda s: {"name": s.name, "shape": list(s.shape), "latex": s.latex, "description": s.description}  # noqa: E731
+    return {
+        "name": model.name,
+        "title": model.title,
+        "source": model.source,
+        "dimensions": {d.name: d.description for d in model.dims},
+        "equations": [f"{eq.lhs} = {eq.rhs}" + (f" \\quad ({eq.note})" if eq.note else "")
+                      for eq in model_equations(model, printer, "n")],
+        "parameters": [symbol(p) for p in model.params],
+        "inputs": [symbol(i) for i in model.inputs],
+        "labels": [symbol(label) for label in model.labels],
+        "loss": model.loss,
+        "default_wrt": model.default_wrt,
+    }
+
+
+def catalogue() -> list[dict]:
+    """Every built-in model, described, in a fixed order."""
+    return [describe(model) for model in MODELS.values()]

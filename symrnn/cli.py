@@ -1,0 +1,155 @@
+"""The command line: a thin click shell that parses, calls the library, prints, and maps errors.
+
+Exit status (design.md): 0 success; 1 a derivation or check failed; 2 bad usage or
+bad input. Every error is one line on stderr; no traceback, no partial output file.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from contextlib import contextmanager
+from typing import Iterator
+
+import click
+
+from . import __version__
+from .activations import ACTIVATIONS
+from .api import catalogue, document, failed
+from .check import TOLERANCE
+from .derivation import MAX_PATHS
+from .errors import CheckFailed, SymrnnError
+from .files import write_atomically
+from .models import MODELS
+from .render import FORMATS, render
+
+MAX_STEPS = 200
+"""Largest --steps: the path form lists O(n²) factors, so larger n is a typo, not a question."""
+
+
+class Shell(click.Group):
+    """A click group that reports every error in one line on stderr, with design.md's exit status."""
+
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        try:
+            status = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except click.exceptions.Abort:
+            click.echo("Error: aborted", err=True)
+            sys.exit(1)
+        except click.ClickException as error:
+            click.echo(f"Error: {_one_line(error)}", err=True)
+            sys.exit(error.exit_code)
+        sys.exit(status if isinstance(status, int) else 0)
+
+
+def _one_line(error: click.ClickException) -> str:
+    message = " ".join(error.format_message().split())
+    ctx = getattr(error, "ctx", None)
+    if isinstance(error, click.UsageError) and ctx is not None:
+        return f"{message} (see '{ctx.command_path} --help')"
+    return message
+
+
+class Failure(click.ClickException):
+    """A library error on its way out, with the library's exit status."""
+
+    def __init__(self, error: SymrnnError) -> None:
+        super().__init__(str(error))
+        self.exit_code = error.exit_code
+
+
+@contextmanager
+def reporting() -> Iterator[None]:
+    """Turn the library's errors into one-line click errors."""
+    try:
+        yield
+    except SymrnnError as error:
+        raise Failure(error) from None
+
+
+@click.group(cls=Shell, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="symrnn")
+def cli() -> None:
+    """Worked, checked, typeset derivations of the gradients of recurrent networks.
+
+    \b
+    symrnn derive --model elman --steps 3             the paths and dL/dW_hx, in LaTeX
+    symrnn derive -n 3 --check                         ... proved against finite differences
+    symrnn derive -n 3 --standalone -o elman.tex       ... as a document for pdflatex
+    symrnn derive -n 3 -f markdown --wrt W_hh          ... in Markdown, for another parameter
+    symrnn models                                      the built-in models and their notation
+    """
+
+
+@cli.command()
+@click.option("--model", "-m", type=click.Choice(list(MODELS)), default="elman", show_default=True,
+              help="Built-in model ('symrnn models' lists them with their equations).")
+@click.option("--steps", "-n", type=click.IntRange(1, MAX_STEPS), default=3, show_default=True,
+              help=f"Time steps to unroll (1 to {MAX_STEPS}).")
+@click.option("--wrt", metavar="NAME",
+              help="Differentiate with respect to a parameter (elman: W_hx, W_hh, b_h, h_0, V, gamma), "
+                   "an input x[t] or a hidden node h[t].  [default: the model's first weight, W_hx]")
+@click.option("--loss", metavar="NODE", help="The scalar to differentiate.  [default: the model's loss, o]")
+@click.option("--activation", "-g", type=click.Choice(list(ACTIVATIONS)), default="g", show_default=True,
+              help="Transfer function: the generic g of the seed, or a concrete one.")
+@click.option("--format", "-f", "fmt", type=click.Choice(FORMATS), default="latex", show_default=True,
+              help="LaTeX fragment (amsmath, amssymb), Markdown with $$ math, or JSON.")
+@click.option("--standalone", is_flag=True, help="A complete LaTeX document that compiles with pdflatex.")
+@click.option("--output", "-o", metavar="FILE", help="Write to FILE (atomically) instead of standard output.")
+@click.option("--template-dir", type=click.Path(exists=True, file_okay=False), metavar="DIR",
+              help="Look for templates in DIR first (copy one from symrnn's templates/ folder and edit it).")
+@click.option("--check", is_flag=True,
+              help=f"Prove the result against finite differences at random values (relative error at most "
+                   f"{TOLERANCE:g}); exit 1 on a mismatch. A generic g is checked with every activation.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Random seed for --check's sizes and values.")
+@click.option("--at", "values", metavar="FILE",
+              help="Evaluate the derived gradient at the values in a JSON or YAML file (see README).")
+@click.option("--max-paths", type=click.IntRange(1), default=MAX_PATHS, show_default=True,
+              help="Refuse to list more paths than this.")
+def derive(model: str, steps: int, wrt: str | None, loss: str | None, activation: str, fmt: str, standalone: bool,
+           output: str | None, template_dir: str | None, check: bool, seed: int, values: str | None,
+           max_paths: int) -> None:
+    """Derive d(loss)/d(NAME) as a sum over the paths of the unrolled graph, and typeset it.
+
+    Lists every directed path from NAME to the loss, writes the gradient as the sum over
+    paths of products of Jacobians D(a -> b) (with shorthands A, B^t as in the seed),
+    gives each Jacobian's formula, the expanded terms, and the gradient in NAME's own shape.
+    """
+    with reporting():
+        doc = document(model, steps, wrt, loss, activation, check, seed, values, max_paths)
+        text = render(doc, fmt, standalone, template_dir)
+        if output:
+            write_atomically(output, text)
+        else:
+            click.echo(text, nl=False)
+        if failed(doc.check):
+            worst = max(max(r.path_sum_error, r.shaped_error) for r in doc.check.results)
+            raise CheckFailed(f"check failed: relative error {worst:.1e} exceeds {doc.check.tolerance:g}")
+
+
+@cli.command()
+@click.option("--format", "-f", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="Text for people, JSON for programs.")
+def models(fmt: str) -> None:
+    """List the built-in models: source, equations, parameters, inputs and labels."""
+    entries = catalogue()
+    if fmt == "json":
+        click.echo(json.dumps(entries, indent=2, ensure_ascii=False))
+        return
+    for entry in entries:
+        click.echo(_describe_text(entry))
+
+
+def _describe_text(entry: dict) -> str:
+    symbols = lambda items: ", ".join(f"{s['name']} ({' x '.join(s['shape']) or 'scalar'})" for s in items)  # noqa: E731
+    lines = [f"{entry['name']}: {entry['title']}", f"  source: {entry['source']}", "  equations (LaTeX):"]
+    lines += [f"    {eq}" for eq in entry["equations"]]
+    lines += [f"  parameters: {symbols(entry['parameters'])}", f"  inputs (per step): {symbols(entry['inputs'])}",
+              f"  labels: {', '.join(label['name'] for label in entry['labels'])}",
+              f"  loss: {entry['loss']}; default --wrt: {entry['default_wrt']}", ""]
+    return "\n".join(lines)
+
+
+def main() -> None:
+    """The console script."""
+    cli(prog_name="symrnn")

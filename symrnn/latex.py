@@ -1,0 +1,211 @@
+"""Notation: a SymPy ``LatexPrinter`` subclass that prints symrnn's expressions.
+
+SymPy's printer dispatches on class names (``_print_MatVec`` for a ``MatVec``), so
+each expression kind has one small method here; the model supplies the LaTeX of
+every name, so an answer key keeps the notation of its exercise. Templates only lay
+the strings out.
+"""
+
+from __future__ import annotations
+
+import re
+
+from sympy.printing.latex import LatexPrinter
+
+from .activations import ACTIVATIONS
+from .expr import (
+    Add, Apply, ApplyDeriv, JDiag, JEdge, JIdentity, JKron, JLogSoftmax, JMatrix, JName, JNeg, JOuter,
+    JProduct, JRow, JSum, JTranspose, LogSoftmax, MatVec, Neg, Node, OneHot, Param, Pick, Ref, Softmax,
+)
+from .graph import GENERIC, Graph
+
+TOP = r"\top"
+_SUPERSCRIPT = re.compile(r"^(.*)\^\{([^{}]*)\}$")
+_ELIDE_RUN = 4
+"""Runs of this many consecutive transition factors (B^{5} B^{4} B^{3} B^{2}) print as B^{5} \\cdots B^{2}."""
+
+
+def with_superscript(base: str, sup: str) -> str:
+    """Add to a symbol's superscript: W^{hx} with \\top gives W^{hx\\top}."""
+    if not sup:
+        return base
+    match = _SUPERSCRIPT.match(base)
+    return f"{match.group(1)}^{{{match.group(2)}{sup}}}" if match else f"{base}^{{{sup}}}"
+
+
+class NotationPrinter(LatexPrinter):
+    """Prints values and Jacobians of one unrolled graph in its model's notation."""
+
+    printmethod = "_symrnn_latex"
+
+    def __init__(self, graph: Graph, last: str | None = None) -> None:
+        super().__init__()
+        self.graph = graph
+        self.last = last or str(graph.steps)
+        model = graph.model
+        self.names = {e.name: e.latex for e in model.params + model.inputs + model.labels + model.step + model.readout}
+
+    # -------------------------------------------------------------- values
+
+    def symbol(self, value: Node | Param, sup: str = "") -> str:
+        """A node or parameter, with an optional extra superscript (such as \\top)."""
+        if isinstance(value, Param):
+            return with_superscript(self.names[value.name], sup)
+        time = "" if value.time is None else f"({value.time})"
+        return with_superscript(self.names[value.name], time + sup)
+
+    def ident(self, ident: str, sup: str = "") -> str:
+        """The LaTeX of a node given by its identifier (``h[2]``)."""
+        return self.symbol(self.graph.node(ident).value, sup)
+
+    def _print_Node(self, expr: Node) -> str:
+        return self.symbol(expr)
+
+    def _print_Param(self, expr: Param) -> str:
+        return self.symbol(expr)
+
+    def _print_Ref(self, expr: Ref) -> str:
+        """A model equation's reference, relative to t (h^{(t-1)}), or at the last step n."""
+        if expr.name in self.graph.model.param_names or any(d.name == expr.name for d in self.graph.model.readout):
+            return self.names[expr.name]
+        time = self.last if expr.last else "t" if expr.shift == 0 else f"t{expr.shift:+d}"
+        return with_superscript(self.names[expr.name], f"({time})")
+
+    def _print_MatVec(self, expr: MatVec) -> str:
+        return f"{self._print(expr.matrix)} {self.grouped(expr.vector)}"
+
+    def _print_Add(self, expr: Add) -> str:
+        text = self._print(expr.terms[0])
+        for term in expr.terms[1:]:
+            text += f" - {self.grouped(term.arg)}" if isinstance(term, Neg) else f" + {self._print(term)}"
+        return text
+
+    def _print_Neg(self, expr: Neg) -> str:
+        return f"-{self.grouped(expr.arg)}"
+
+    def _print_Apply(self, expr: Apply) -> str:
+        return f"{self.activation(expr.fn).latex}({self._print(expr.arg)})"
+
+    def _print_ApplyDeriv(self, expr: ApplyDeriv) -> str:
+        act = self.activation(expr.fn)
+        if expr.out is None or act.name == GENERIC:
+            return f"{act.latex}'({self._print(expr.arg)})"
+        return act.derivative(self._print(expr.out), self._print(expr.arg))
+
+    def _print_LogSoftmax(self, expr: LogSoftmax) -> str:
+        return rf"\operatorname{{LS}}({self._print(expr.arg)})"
+
+    def _print_Softmax(self, expr: Softmax) -> str:
+        return rf"\operatorname{{softmax}}({self._print(expr.arg)})"
+
+    def _print_Pick(self, expr: Pick) -> str:
+        return f"{self.grouped(expr.vector)}_{{{self.names[expr.label.name]}}}"
+
+    def _print_OneHot(self, expr: OneHot) -> str:
+        return f"e_{{{self.names[expr.label.name]}}}"
+
+    def activation(self, fn: str):
+        return ACTIVATIONS[self.graph.activation if fn == GENERIC else fn]
+
+    def grouped(self, expr) -> str:
+        """An operand, in parentheses when it is a sum or a difference."""
+        text = self._print(expr)
+        return f"({text})" if isinstance(expr, (Add, Neg, JSum, JNeg, JKron, JLogSoftmax, JOuter)) else text
+
+    # -------------------------------------------------------------- Jacobians
+
+    def _print_JEdge(self, jac: JEdge) -> str:
+        return rf"D({self.ident(jac.source)} \rightarrow {self.ident(jac.target)})"
+
+    def _print_JName(self, jac: JName, sup: str = "") -> str:
+        index = "" if jac.index is None else str(jac.index)
+        return with_superscript(jac.letter, index + sup) if index or sup else jac.letter
+
+    def _print_JMatrix(self, jac: JMatrix) -> str:
+        return self._print(jac.matrix)
+
+    def _print_JDiag(self, jac: JDiag) -> str:
+        return rf"\operatorname{{diag}}({self._print(jac.vector)})"
+
+    def _print_JIdentity(self, jac: JIdentity) -> str:
+        return f"I_{{{self._print(jac.dim)}}}"
+
+    def _print_JKron(self, jac: JKron) -> str:
+        return rf"{self.transposed_vector(jac.vector)} \otimes I_{{{self._print(jac.dim)}}}"
+
+    def _print_JRow(self, jac: JRow) -> str:
+        return self.transposed_vector(jac.vector)
+
+    def transposed_vector(self, vector) -> str:
+        """v^\\top: a symbol gets the superscript, anything else parentheses first."""
+        if isinstance(vector, (Node, Param)):
+            return self.symbol(vector, TOP)
+        return rf"{self.grouped(vector)}^{{{TOP}}}"
+
+    def _print_JLogSoftmax(self, jac: JLogSoftmax) -> str:
+        return rf"I_{{{self._print(jac.dim)}}} - \mathbf{{1}}\, \operatorname{{softmax}}({self._print(jac.arg)})^{{{TOP}}}"
+
+    def _print_JProduct(self, jac: JProduct) -> str:
+        return r"\, ".join(self.factor_strings(jac.factors))
+
+    def factor_strings(self, factors) -> list[str]:
+        """The printed factors of a product, long runs of transitions elided with \\cdots."""
+        printed = [self.grouped(f) for f in factors]
+        runs = _transition_runs(factors)
+        for start, stop in reversed(runs):
+            printed[start:stop] = [printed[start], r"\cdots", printed[stop - 1]]
+        return printed
+
+    def _print_JSum(self, jac: JSum) -> str:
+        text = self._print(jac.terms[0])
+        for term in jac.terms[1:]:
+            text += f" - {self.grouped(term.arg)}" if isinstance(term, JNeg) else f" + {self._print(term)}"
+        return text
+
+    def _print_JNeg(self, jac: JNeg) -> str:
+        return f"-{self.grouped(jac.arg)}"
+
+    def _print_JTranspose(self, jac: JTranspose) -> str:
+        inner = jac.arg
+        if isinstance(inner, JName):
+            return self._print_JName(inner, TOP)
+        if isinstance(inner, JMatrix):
+            return self.symbol(inner.matrix, TOP)
+        if isinstance(inner, JRow):
+            return self.grouped(inner.vector)
+        return rf"{self.grouped_jac(inner)}^{{{TOP}}}"
+
+    def grouped_jac(self, jac) -> str:
+        text = self._print(jac)
+        return text if isinstance(jac, (JEdge, JName, JMatrix, JDiag, JIdentity)) else f"({text})"
+
+    def _print_JOuter(self, jac: JOuter) -> str:
+        column = jac.column
+        printed = self._print(column) if isinstance(column, JProduct) else self.grouped(column)
+        return rf"{printed}\, {self.transposed_vector(jac.vector)}"
+
+
+def _transition_runs(factors) -> list[tuple[int, int]]:
+    """[start, stop) ranges of at least _ELIDE_RUN consecutive B^{k}, B^{k-1}, ... (or their transposes)."""
+    keys = [_transition_key(f) for f in factors]
+    runs, start = [], 0
+    for i in range(1, len(keys) + 1):
+        continues = i < len(keys) and keys[i] is not None and keys[i - 1] is not None and _consecutive(keys[i - 1], keys[i])
+        if not continues:
+            if i - start >= _ELIDE_RUN and keys[start] is not None:
+                runs.append((start, i))
+            start = i
+    return runs
+
+
+def _transition_key(factor) -> tuple[str, int, bool] | None:
+    transposed = isinstance(factor, JTranspose)
+    inner = factor.arg if transposed else factor
+    if isinstance(inner, JName) and inner.index is not None:
+        return (inner.letter, inner.index, transposed)
+    return None
+
+
+def _consecutive(a: tuple[str, int, bool], b: tuple[str, int, bool]) -> bool:
+    step = 1 if a[2] else -1
+    return a[0] == b[0] and a[2] == b[2] and b[1] == a[1] + step

@@ -1,0 +1,142 @@
+"""From a derivation to a document: every piece of LaTeX the templates lay out.
+
+``present`` turns the pure data of a derivation (plus an optional check report and
+value) into a ``Document`` of strings; templates and the JSON writer only arrange it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from . import __version__
+from .activations import ACTIVATIONS
+from .check import CheckReport
+from .derivation import Derivation
+from .expr import JKron, JLogSoftmax, JProduct, Node, Ref, walk
+from .latex import NotationPrinter
+from .models import Model
+
+LINE_FACTORS = 6
+"""A product with more factors than this is broken over lines in displayed equations."""
+
+NOTES = (
+    (JKron, r"$\operatorname{vec}$ stacks a matrix's columns; the Jacobian of $W v$ with respect to "
+            r"$\operatorname{vec}(W)$ is $v^{\top} \otimes I$, and in the matrix's own shape a row "
+            r"$u$ coming down a path contributes the outer product $u^{\top} v^{\top}$."),
+    (JLogSoftmax, r"$\operatorname{LS}$ is log-softmax; its Jacobian is $I - \mathbf{1}\,"
+                  r"\operatorname{softmax}(l)^{\top}$, and $-e_y^{\top}(I - \mathbf{1}\,"
+                  r"\operatorname{softmax}(l)^{\top}) = (\operatorname{softmax}(l) - e_y)^{\top}$ "
+                  r"because $e_y^{\top}\mathbf{1} = 1$."),
+)
+"""Sentences explaining a rule, shown when a derivation uses a Jacobian of that kind."""
+
+
+@dataclass(frozen=True)
+class Equation:
+    lhs: str
+    rhs: str
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class PathView:
+    nodes: tuple[str, ...]
+    chain: str
+    named: str
+    expanded: tuple[str, ...]
+    shaped: str
+
+
+@dataclass(frozen=True)
+class Named:
+    symbol: str
+    definition: str
+    formula: str
+
+
+@dataclass(frozen=True)
+class Value:
+    """The gradient at the user's values: its shape, numbers, and a LaTeX matrix."""
+
+    shape: tuple[int, ...]
+    numbers: object
+    latex: str
+
+
+@dataclass(frozen=True)
+class Document:
+    """Everything a template needs, as strings and tuples of strings."""
+
+    version: str
+    model: str
+    title: str
+    source: str
+    steps: int
+    wrt: str
+    loss: str
+    activation: str
+    derivative: str
+    wrt_latex: str
+    loss_latex: str
+    shape: str
+    equations: tuple[Equation, ...]
+    path_count: int
+    paths: tuple[PathView, ...]
+    shorthands: tuple[Named, ...]
+    jacobians: tuple[Named, ...]
+    notes: tuple[str, ...]
+    check: CheckReport | None = None
+    value: Value | None = None
+
+
+def present(derivation: Derivation, check: CheckReport | None = None, value: Value | None = None) -> Document:
+    """The document of a derivation, in its model's notation."""
+    graph, printer = derivation.graph, NotationPrinter(derivation.graph)
+    wrt_node = graph.node(derivation.wrt)
+    wrt_latex = printer.ident(derivation.wrt)
+    return Document(
+        version=__version__, model=graph.model.name, title=graph.model.title, source=graph.model.source,
+        steps=graph.steps, wrt=derivation.wrt, loss=derivation.loss, activation=graph.activation,
+        derivative=rf"\frac{{\partial {printer.ident(derivation.loss)}}}{{\partial {wrt_latex}}}",
+        wrt_latex=wrt_latex,
+        loss_latex=printer.ident(derivation.loss),
+        shape=r" \times ".join(printer.doprint(d) for d in wrt_node.shape) or "1",
+        equations=model_equations(graph.model, printer, str(graph.steps)),
+        path_count=derivation.path_count,
+        paths=tuple(_path_view(term, printer) for term in derivation.paths),
+        shorthands=tuple(Named(printer.doprint(s.name), printer.doprint(s.definition), printer.doprint(s.formula))
+                         for s in derivation.shorthands),
+        jacobians=tuple(Named(printer.doprint(e), "", printer.doprint(f)) for e, f in derivation.jacobians),
+        notes=_notes(derivation),
+        check=check,
+        value=value,
+    )
+
+
+def model_equations(model: Model, printer: NotationPrinter, steps: str) -> tuple[Equation, ...]:
+    """The model's equations: the step (for t = 1..n), the initial state, the readout."""
+    span = "t = 1" if steps == "1" else rf"t = 1, \dots, {steps}"
+    lines = [Equation(printer.doprint(Ref(d.name)), printer.doprint(d.expr), span) for d in model.step]
+    lines += [Equation(printer.symbol(Node(state, 0)), printer.names[init]) for state, init in model.initial]
+    lines += [Equation(d.latex, printer.doprint(d.expr)) for d in model.readout]
+    return tuple(lines)
+
+
+def _path_view(term, printer: NotationPrinter) -> PathView:
+    chain = r" \rightarrow ".join(printer.ident(ident) for ident in term.nodes)
+    return PathView(term.nodes, chain, printer.doprint(term.named), broken_lines(term.expanded, printer),
+                    printer.doprint(term.shaped))
+
+
+def broken_lines(jac, printer: NotationPrinter) -> tuple[str, ...]:
+    """A product printed as lines of at most LINE_FACTORS factors (one line otherwise)."""
+    if not isinstance(jac, JProduct):
+        return (printer.doprint(jac),)
+    factors = printer.factor_strings(jac.factors)
+    return tuple(r"\, ".join(factors[i:i + LINE_FACTORS]) for i in range(0, len(factors), LINE_FACTORS))
+
+
+def _notes(derivation: Derivation) -> tuple[str, ...]:
+    kinds = {type(part) for _, formula in derivation.jacobians for part in walk(formula)}
+    rules = tuple(text for kind, text in NOTES if kind in kinds)
+    return (ACTIVATIONS[derivation.graph.activation].note,) + rules

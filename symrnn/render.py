@@ -1,0 +1,143 @@
+"""Renderers: a Document in, a string out (LaTeX fragment or document, Markdown, JSON).
+
+One Jinja environment per template folder; a user's folder (``--template-dir``) is
+searched before the built-in templates, so copying one file there overrides it.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from functools import lru_cache
+from importlib.resources import files
+from pathlib import Path
+
+import jinja2
+
+from .check import CheckReport
+from .errors import InputError
+from .present import Document
+
+FORMATS = ("latex", "markdown", "json")
+
+TEMPLATES = {
+    ("latex", False): "derivation.tex.j2",
+    ("latex", True): "document.tex.j2",
+    ("markdown", False): "derivation.md.j2",
+}
+"""(format, standalone) → template name."""
+
+_TEX_SPECIALS = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
+                 "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}"}
+
+
+def builtin_templates() -> Path:
+    """The folder of the templates shipped with symrnn (``templates/`` in the repository)."""
+    return Path(str(files("symrnn.templates")))
+
+
+def tex_text(text: str) -> str:
+    """Plain text made safe for LaTeX."""
+    return "".join(_TEX_SPECIALS.get(char, char) for char in str(text))
+
+
+def sci(number: float) -> str:
+    """A measured error, in two significant digits."""
+    return f"{number:.1e}"
+
+
+def check_sentence(report: CheckReport) -> str:
+    """One sentence that says what the check measured and whether it passed."""
+    sizes = ", ".join(f"{name} = {size}" for name, size in report.sizes)
+    worst = max(max(r.path_sum_error, r.shaped_error) for r in report.results)
+    verdict = "passed" if report.passed else "FAILED"
+    return (f"Checked at random values (seed {report.seed}; {sizes}) against five-point central finite "
+            f"differences in float64 (step {report.step:g}): largest relative error {worst:.1e}, "
+            f"tolerance {report.tolerance:g}; {verdict}.")
+
+
+def eol(loop) -> str:
+    """The row separator of an align environment: \\\\ after every row but the last."""
+    return "" if loop.last else r" \\"
+
+
+def lead(loop, derivative: str) -> str:
+    """The start of a row of a multi-line sum: the left-hand side, then a + on each later row."""
+    return rf"{derivative} &= " if loop.first else r"&\quad + "
+
+
+@lru_cache(maxsize=8)
+def environment(template_dir: str | None = None) -> jinja2.Environment:
+    """The Jinja environment: ((* *)) statements and ((( ))) expressions, never TeX's braces."""
+    folders = ([template_dir] if template_dir else []) + [str(builtin_templates())]
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(folders),
+        block_start_string="((*", block_end_string="*))",
+        variable_start_string="(((", variable_end_string=")))",
+        comment_start_string="((#", comment_end_string="#))",
+        trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
+        undefined=jinja2.StrictUndefined, autoescape=False,
+    )
+    env.filters.update(tex_text=tex_text, sci=sci)
+    env.globals.update(check_sentence=check_sentence, eol=eol, lead=lead)
+    return env
+
+
+def render(document: Document, fmt: str = "latex", standalone: bool = False, template_dir: str | None = None) -> str:
+    """The document as LaTeX, Markdown or JSON."""
+    if fmt == "json":
+        if standalone:
+            raise InputError("--standalone makes a LaTeX document; use it with --format latex")
+        return to_json(document)
+    name = TEMPLATES.get((fmt, standalone))
+    if name is None:
+        raise InputError(f"--standalone makes a LaTeX document; use it with --format latex, not {fmt}")
+    try:
+        return environment(template_dir).get_template(name).render(doc=document)
+    except jinja2.TemplateSyntaxError as error:
+        raise InputError(f"template {error.filename or error.name}, line {error.lineno}: {error.message}") from None
+    except jinja2.TemplateError as error:
+        raise InputError(f"template {name}: {error}") from None
+
+
+def to_json(document: Document) -> str:
+    """The stable JSON form (design.md, "Contracts"); keys in a fixed order."""
+    data = {
+        "symrnn": document.version,
+        "model": document.model,
+        "title": document.title,
+        "source": document.source,
+        "steps": document.steps,
+        "wrt": document.wrt,
+        "loss": document.loss,
+        "activation": document.activation,
+        "shape": document.shape,
+        "equations": [asdict(eq) for eq in document.equations],
+        "path_count": document.path_count,
+        "paths": [{"nodes": list(p.nodes), "chain": p.chain, "latex": p.named,
+                   "expanded": list(p.expanded), "shaped": p.shaped} for p in document.paths],
+        "shorthands": [{"name": s.symbol, "definition": s.definition, "latex": s.formula} for s in document.shorthands],
+        "jacobians": [{"symbol": j.symbol, "latex": j.formula} for j in document.jacobians],
+        "gradient": {
+            "derivative": document.derivative,
+            "latex": " + ".join(p.named for p in document.paths),
+            "shaped": " + ".join(p.shaped for p in document.paths),
+        },
+        "notes": list(document.notes),
+        "value": None if document.value is None else {"shape": list(document.value.shape),
+                                                      "values": document.value.numbers},
+        "check": None if document.check is None else _check_json(document.check),
+    }
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+
+
+def _check_json(report: CheckReport) -> dict:
+    return {
+        "passed": report.passed,
+        "seed": report.seed,
+        "sizes": dict(report.sizes),
+        "tolerance": report.tolerance,
+        "step": report.step,
+        "method": "five-point central finite differences, float64",
+        "results": [asdict(r) for r in report.results],
+    }
