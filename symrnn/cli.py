@@ -36,6 +36,9 @@ class Shell(click.Group):
         except click.exceptions.Abort:
             click.echo("Error: aborted", err=True)
             sys.exit(1)
+        except click.exceptions.NoArgsIsHelpError as error:
+            click.echo(error.ctx.get_help())
+            sys.exit(0)
         except click.ClickException as error:
             click.echo(f"Error: {_one_line(error)}", err=True)
             sys.exit(error.exit_code)

@@ -82,7 +82,15 @@ class Graph:
             return self.by_ident[ident]
         except KeyError:
             raise InputError(f"no node {ident!r} in {self.model.name} at n = {self.steps}; "
-                             f"use one of {', '.join(self.by_ident)}") from None
+                             f"use one of {self.summary()}") from None
+
+    def summary(self) -> str:
+        """The node identifiers, with time ranges folded: W_hx, ..., x[1..3], h[1..3], l, q, o."""
+        times: dict[str, list[int]] = {}
+        for node in self.nodes:
+            times.setdefault(node.value.name, []).append(getattr(node.value, "time", None))
+        return ", ".join(name if stamps == [None] else f"{name}[{stamps[0]}]" if len(stamps) == 1
+                         else f"{name}[{stamps[0]}..{stamps[-1]}]" for name, stamps in times.items())
 
     @property
     def loss(self) -> str:
