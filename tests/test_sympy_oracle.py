@@ -62,9 +62,16 @@ def test_each_path_term_is_sympys_derivative_for_its_step(steps, activation):
     shape = value_shape(derivation, instance)
     for term in derivation.paths:
         step = int(term.nodes[1][2:-1])
-        expected = np.array([[float(sympy.diff(o, w).evalf(subs=values)) for w in row]
-                             for row in untied[step - 1].tolist()])
+        expected = _derivative_for_step(o, untied[step - 1], values)
         row = evaluator.matrix(term.named, derivation.formulas)
         np.testing.assert_allclose(np.reshape(row, shape, order="F"), expected, rtol=1e-10, atol=1e-12)
         shaped = evaluator.matrix(term.shaped, derivation.formulas)
         np.testing.assert_allclose(shaped, expected, rtol=1e-10, atol=1e-12)
+
+
+def _derivative_for_step(o, weights: sympy.Matrix, values: dict) -> np.ndarray:
+    """∂o/∂W^{hx,(t)} entry by entry: every other symbol fixed to its value first, then sympy.diff."""
+    free = set(weights)
+    fixed = o.xreplace({s: sympy.Float(v, 30) for s, v in values.items() if s not in free})
+    at = {s: sympy.Float(values[s], 30) for s in free}
+    return np.array([[float(sympy.diff(fixed, w).xreplace(at)) for w in row] for row in weights.tolist()])
