@@ -1,0 +1,97 @@
+"""Rendered output: golden files, and every standalone document through a real pdflatex.
+
+Regenerate the golden files after an intended change, then review the diff:
+
+    SYMRNN_REGENERATE=1 python -m pytest tests/test_render.py
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from symrnn.api import document
+from symrnn.render import render, to_json
+
+from conftest import ELMAN_PARAMETERS, REGENERATE, pdflatex
+
+GOLDEN = Path(__file__).parent / "golden"
+EXAMPLES = Path(__file__).parent.parent / "examples"
+VALUES = str(EXAMPLES / "elman-values.json")
+
+GOLDEN_CASES = {
+    "elman-n3.tex": dict(fmt="latex", standalone=False, options={}),
+    "elman-n3-document.tex": dict(fmt="latex", standalone=True, options={}),
+    "elman-n3.md": dict(fmt="markdown", standalone=False, options={}),
+    "elman-n3.json": dict(fmt="json", standalone=False, options={}),
+    "elman-n3-tanh-at.md": dict(fmt="markdown", standalone=False,
+                                options={"activation": "tanh", "values": VALUES}),
+    "elman-n5-W_hh-relu.md": dict(fmt="markdown", standalone=False,
+                                  options={"steps": 5, "wrt": "W_hh", "activation": "relu"}),
+}
+
+
+def rendered(fmt: str, standalone: bool, options: dict) -> str:
+    """What ``symrnn derive --model elman`` prints for these options."""
+    settings = {"steps": 3, **options}
+    doc = document("elman", **settings)
+    return to_json(doc) if fmt == "json" else render(doc, fmt, standalone)
+
+
+@pytest.mark.parametrize("name", sorted(GOLDEN_CASES))
+def test_output_equals_golden_file(name):
+    text = rendered(**GOLDEN_CASES[name])
+    golden = GOLDEN / name
+    if REGENERATE:
+        golden.write_text(text, encoding="utf-8")
+    assert golden.exists(), f"no golden file {name}: run SYMRNN_REGENERATE=1 python -m pytest tests/test_render.py"
+    assert text == golden.read_text(encoding="utf-8")
+
+
+def test_json_carries_the_contract_keys():
+    data = json.loads(rendered("json", False, {}))
+    assert {"model", "steps", "wrt", "loss", "path_count", "paths", "gradient", "value", "check"} <= set(data)
+    assert data["path_count"] == len(data["paths"]) == 3
+    assert data["paths"][2]["nodes"] == ["W_hx", "h[3]", "l", "q", "o"]
+    assert all(path["latex"] for path in data["paths"])
+    assert data["gradient"]["latex"] and data["value"] is None and data["check"] is None
+
+
+def test_output_names_no_sympy_internals():
+    for wrt in ELMAN_PARAMETERS:
+        text = rendered("latex", True, {"steps": 4, "wrt": wrt})
+        for internal in ("PermuteDims", "ArrayDiagonal", "DiagMatrix", "ArrayContraction", "Dummy", "MatrixSymbol"):
+            assert internal not in text
+
+
+COMPILED = [
+    (1, "W_hx", "g", False, False),
+    (2, "h_0", "sigmoid", False, False),
+    (3, "W_hx", "g", True, False),
+    (3, "W_hh", "tanh", True, True),
+    (3, "b_h", "relu", False, True),
+    (4, "b_h", "relu", False, False),
+    (5, "V", "identity", True, False),
+    (6, "gamma", "tanh", False, False),
+    (8, "W_hx", "relu", True, False),
+    (8, "x[3]", "g", False, False),
+    (12, "W_hh", "tanh", False, False),
+]
+
+
+@pytest.mark.parametrize("steps, wrt, activation, check, at", COMPILED)
+def test_standalone_document_compiles(tmp_path, steps, wrt, activation, check, at):
+    engine = pdflatex()
+    doc = document("elman", steps, wrt=wrt, activation=activation, check=check, values=VALUES if at else None)
+    source = tmp_path / "derivation.tex"
+    source.write_text(render(doc, "latex", standalone=True), encoding="utf-8")
+    run = subprocess.run([engine, "-interaction=nonstopmode", "-halt-on-error", source.name],
+                         cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    log = (tmp_path / "derivation.log").read_text(errors="replace")
+    assert run.returncode == 0, log[-3000:]
+    assert (tmp_path / "derivation.pdf").stat().st_size > 1000
+    assert "Undefined control sequence" not in log
+    assert "Overfull \\hbox" not in log, "a line runs past the margin"
