@@ -15,9 +15,13 @@ import sympy
 
 from .activations import activation
 from .expr import (
-    Add, Apply, ApplyDeriv, Expr, Jac, JDiag, JIdentity, JKron, JLogSoftmax, JMatrix, JNeg, JProduct,
-    JRow, JSum, JTranspose, LogSoftmax, MatVec, Neg, Node, OneHot, Param, Pick, Softmax,
+    Add, Apply, ApplyDeriv, CrossEntropy, Expr, Jac, JColumn, JDiag, JIdentity, JKron, JLogSoftmax, JMatrix, JNeg,
+    JProduct, JRow, JScalar, JSum, JTranspose, LogSoftmax, MatVec, Mul, Neg, Node, OneHot, Ones, Param, Pick,
+    Scale, Softmax,
 )
+
+SCALAR = sympy.Integer(1)
+"""The length of a scalar, seen as a vector of one entry."""
 
 
 @dataclass(frozen=True)
@@ -43,11 +47,16 @@ def jacobian(expr: Expr, scope: Scope) -> Jac:
 def size(expr: Expr, scope: Scope) -> sympy.Symbol:
     """The length of a vector-valued expression."""
     if isinstance(expr, (Node, Param)):
-        return scope.shapes[expr][0]
+        shape = scope.shapes[expr]
+        return shape[0] if shape else SCALAR
     if isinstance(expr, MatVec):
         return scope.shapes[expr.matrix][0]
     if isinstance(expr, Add):
-        return size(expr.terms[0], scope)
+        return size(next(t for t in expr.terms if not isinstance(t, Ones)), scope)
+    if isinstance(expr, Mul):
+        return size(expr.left, scope)
+    if isinstance(expr, Scale):
+        return size(expr.vector, scope)
     return size(expr.arg, scope)
 
 
@@ -77,6 +86,45 @@ def _d_apply(expr: Apply, scope: Scope) -> Jac | None:
     inner = _d(expr.arg, scope)
     out = scope.out if expr == scope.top else None
     return None if inner is None else JProduct((JDiag(ApplyDeriv(expr.fn, expr.arg, out)), inner))
+
+
+def _d_mul(expr: Mul, scope: Scope) -> Jac | None:
+    """D(a ⊙ b) = diag(b) D(a) + diag(a) D(b)."""
+    parts = []
+    for factor, other in ((expr.left, expr.right), (expr.right, expr.left)):
+        inner = _d(factor, scope)
+        if inner is not None:
+            parts.append(JProduct((JDiag(other), inner)))
+    return _sum(parts)
+
+
+def _d_scale(expr: Scale, scope: Scope) -> Jac | None:
+    """D(s v) = v D(s) + s D(v), for a scalar s."""
+    parts = []
+    by_scalar = _d(expr.scalar, scope)
+    if by_scalar is not None:
+        parts.append(JProduct((JColumn(expr.vector), by_scalar)))
+    by_vector = _d(expr.vector, scope)
+    if by_vector is not None:
+        parts.append(JProduct((JScalar(expr.scalar, size(expr.vector, scope)), by_vector)))
+    return _sum(parts)
+
+
+def _d_cross_entropy(expr: CrossEntropy, scope: Scope) -> Jac | None:
+    """-log p_y with p = softmax(o): D = (p - e_y)^T D(o), the textbook result (Goodfellow eq. 10.18)."""
+    probabilities = expr.probabilities
+    softmax = scope.inline.get(probabilities, probabilities)
+    if not isinstance(softmax, Softmax):
+        raise ValueError("cross-entropy needs probabilities given by a softmax")
+    inner = _d(softmax.arg, scope)
+    if inner is None:
+        return None
+    one_hot = OneHot(expr.label, size(softmax.arg, scope))
+    return JProduct((JRow(Add((probabilities, Neg(one_hot)))), inner))
+
+
+def _constant(expr: Expr, scope: Scope) -> None:
+    return None
 
 
 def _chain(outer: Callable[[Expr, Scope], Jac]) -> Callable[[Expr, Scope], Jac | None]:
@@ -109,6 +157,11 @@ _RULES: dict[type, Callable[[Expr, Scope], Jac | None]] = {
     MatVec: _d_matvec,
     Add: _d_add,
     Neg: _d_neg,
+    Mul: _d_mul,
+    Scale: _d_scale,
+    Ones: _constant,
+    OneHot: _constant,
+    CrossEntropy: _d_cross_entropy,
     Apply: _d_apply,
     LogSoftmax: _chain(lambda e, s: JLogSoftmax(e.arg, size(e.arg, s))),
     Pick: _chain(lambda e, s: JRow(OneHot(e.label, size(e.vector, s)))),
@@ -214,6 +267,9 @@ _TRANSPOSE: dict[type, Callable[[Jac], Jac]] = {
     JTranspose: lambda j: j.arg,
     JDiag: lambda j: j,
     JIdentity: lambda j: j,
+    JScalar: lambda j: j,
+    JRow: lambda j: JColumn(j.vector),
+    JColumn: lambda j: JRow(j.vector),
 }
 """(XY)^T = Y^T X^T; diag(v) and I are symmetric."""
 

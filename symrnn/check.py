@@ -108,8 +108,16 @@ def random_instance(model: Model, steps: int, rng: np.random.Generator) -> Insta
     sizes = {dim.name: int(rng.integers(2, 5)) for dim in model.dims}
     arrays = {p.name: rng.normal(0.0, 0.6, [sizes[d] for d in p.shape]) for p in model.params}
     arrays.update({i.name: rng.normal(0.0, 1.0, [steps] + [sizes[d] for d in i.shape]) for i in model.inputs})
-    labels = {label.name: int(rng.integers(1, sizes[label.shape[0]] + 1)) for label in model.labels}
+    labels = {label.name: _random_label(rng, sizes[label.shape[0]], steps if label.per_step else None)
+              for label in model.labels}
     return Instance(sizes, arrays, labels)
+
+
+def _random_label(rng: np.random.Generator, count: int, steps: int | None) -> int | tuple[int, ...]:
+    """A label in 1..count, or a sequence of ``steps`` of them."""
+    if steps is None:
+        return int(rng.integers(1, count + 1))
+    return tuple(int(v) for v in rng.integers(1, count + 1, steps))
 
 
 def draw_instance(graph: Graph, activations: tuple[str, ...], rng: np.random.Generator,

@@ -59,9 +59,13 @@ class Ref:
 
 @dataclass(frozen=True)
 class Label:
-    """An integer label such as y in {1..K}; it selects a component, it is never differentiated."""
+    """An integer label such as y in {1..K}; it selects a component, it is never differentiated.
+
+    ``time`` is set for a label sequence (one y^{(t)} per step), None for a single label.
+    """
 
     name: str
+    time: int | None = None
 
 
 @dataclass(frozen=True)
@@ -84,6 +88,44 @@ class Neg:
     """The negation of a value."""
 
     arg: "Expr"
+
+
+@dataclass(frozen=True)
+class Mul:
+    """The elementwise (Hadamard) product a ⊙ b of two vectors of one size."""
+
+    left: "Expr"
+    right: "Expr"
+
+
+@dataclass(frozen=True)
+class Scale:
+    """A scalar times a vector: α h^{(t-1)}."""
+
+    scalar: "Expr"
+    vector: "Expr"
+
+
+@dataclass(frozen=True)
+class Ones:
+    """The constant 1: bold (a vector of ones, as in 1 - z) or a plain scalar (as in 1 - α)."""
+
+    vector: bool = True
+
+
+@dataclass(frozen=True)
+class TimeSum:
+    """Σ_t name^{(t)} over every step: a loss summed over time. Unrolling makes it an Add."""
+
+    name: str
+
+
+@dataclass(frozen=True)
+class CrossEntropy:
+    """-log p_y where p = ``probabilities`` (an inline softmax): its gradient is (p - e_y)^T."""
+
+    probabilities: "Expr"
+    label: Label
 
 
 @dataclass(frozen=True)
@@ -136,7 +178,8 @@ class OneHot:
     size: sympy.Symbol
 
 
-Expr = Node | Param | Ref | MatVec | Add | Neg | Apply | ApplyDeriv | LogSoftmax | Softmax | Pick | OneHot
+Expr = (Node | Param | Ref | MatVec | Add | Neg | Mul | Scale | Ones | TimeSum | CrossEntropy | Apply | ApplyDeriv
+        | LogSoftmax | Softmax | Pick | OneHot)
 
 # ---------------------------------------------------------------- Jacobian expressions
 
@@ -194,6 +237,21 @@ class JRow:
 
 
 @dataclass(frozen=True)
+class JScalar:
+    """A scalar times the identity I_dim, printed as the scalar: D(h^{(t-1)} → α h^{(t-1)}) = α."""
+
+    value: Expr
+    dim: sympy.Symbol
+
+
+@dataclass(frozen=True)
+class JColumn:
+    """The column vector v: the Jacobian of s v with respect to a scalar s."""
+
+    vector: Expr
+
+
+@dataclass(frozen=True)
 class JLogSoftmax:
     """The log-softmax Jacobian I - 1 softmax(l)^T."""
 
@@ -237,8 +295,8 @@ class JOuter:
     vector: Expr
 
 
-Jac = (JEdge | JName | JMatrix | JDiag | JIdentity | JKron | JRow | JLogSoftmax | JProduct | JSum | JNeg
-       | JTranspose | JOuter)
+Jac = (JEdge | JName | JMatrix | JDiag | JIdentity | JKron | JRow | JScalar | JColumn | JLogSoftmax | JProduct
+       | JSum | JNeg | JTranspose | JOuter)
 
 
 def leaves(expr: Expr) -> tuple[Node | Param, ...]:
@@ -267,6 +325,10 @@ def children(expr: Expr) -> tuple[Expr, ...]:
         return (expr.arg,)
     if isinstance(expr, Pick):
         return (expr.vector,)
+    if isinstance(expr, (Mul, Scale)):
+        return tuple(getattr(expr, f.name) for f in fields(expr))
+    if isinstance(expr, CrossEntropy):
+        return (expr.probabilities,)
     return ()
 
 

@@ -15,7 +15,10 @@ import sympy
 
 from .calculus import Scope, jacobian
 from .errors import InputError
-from .expr import Add, Apply, ApplyDeriv, Expr, Jac, LogSoftmax, MatVec, Neg, Node, OneHot, Param, Pick, Ref, Softmax, leaves
+from .expr import (
+    Add, Apply, ApplyDeriv, CrossEntropy, Expr, Jac, Label, LogSoftmax, MatVec, Mul, Neg, Node, OneHot, Ones, Param,
+    Pick, Ref, Scale, Softmax, TimeSum, leaves,
+)
 from .models import Definition, Model
 
 GENERIC = "g"
@@ -174,11 +177,22 @@ def _resolve(ref: Ref, model: Model, t: int, steps: int) -> Node | Param:
     return Node(ref.name, time)
 
 
+def _label(label: Label, model: Model, t: int) -> Label:
+    """A label sequence's entry at step t (y^{(t)}); a single label as it is."""
+    per_step = any(entry.name == label.name and entry.per_step for entry in model.labels)
+    return Label(label.name, t) if per_step else label
+
+
 _REBUILD = {
     Ref: lambda e, rec, model, t, n, act: _resolve(e, model, t, n),
     Node: lambda e, rec, *_: e,
     Param: lambda e, rec, *_: e,
-    OneHot: lambda e, rec, *_: e,
+    Ones: lambda e, rec, *_: e,
+    OneHot: lambda e, rec, model, t, *_: OneHot(_label(e.label, model, t), e.size),
+    TimeSum: lambda e, rec, model, t, n, act: Add(tuple(Node(e.name, s) for s in range(1, n + 1))),
+    Mul: lambda e, rec, *_: Mul(rec(e.left), rec(e.right)),
+    Scale: lambda e, rec, *_: Scale(rec(e.scalar), rec(e.vector)),
+    CrossEntropy: lambda e, rec, model, t, *_: CrossEntropy(rec(e.probabilities), _label(e.label, model, t)),
     MatVec: lambda e, rec, *_: MatVec(rec(e.matrix), rec(e.vector)),
     Add: lambda e, rec, *_: Add(tuple(rec(term) for term in e.terms)),
     Neg: lambda e, rec, *_: Neg(rec(e.arg)),
@@ -186,5 +200,5 @@ _REBUILD = {
     ApplyDeriv: lambda e, rec, *_: replace(e, arg=rec(e.arg)),
     LogSoftmax: lambda e, rec, *_: LogSoftmax(rec(e.arg)),
     Softmax: lambda e, rec, *_: Softmax(rec(e.arg)),
-    Pick: lambda e, rec, *_: Pick(rec(e.vector), e.label),
+    Pick: lambda e, rec, model, t, *_: Pick(rec(e.vector), _label(e.label, model, t)),
 }

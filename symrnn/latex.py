@@ -14,8 +14,9 @@ from sympy.printing.latex import LatexPrinter
 
 from .activations import ACTIVATIONS
 from .expr import (
-    Add, Apply, ApplyDeriv, JDiag, JEdge, JIdentity, JKron, JLogSoftmax, JMatrix, JName, JNeg, JOuter,
-    JProduct, JRow, JSum, JTranspose, LogSoftmax, MatVec, Neg, Node, OneHot, Param, Pick, Ref, Softmax,
+    Add, Apply, ApplyDeriv, CrossEntropy, JColumn, JDiag, JEdge, JIdentity, JKron, JLogSoftmax, JMatrix, JName,
+    JNeg, JOuter, JProduct, JRow, JScalar, JSum, JTranspose, Label, LogSoftmax, MatVec, Mul, Neg, Node, OneHot,
+    Ones, Param, Pick, Ref, Scale, Softmax, TimeSum,
 )
 from .graph import GENERIC, Graph
 
@@ -83,14 +84,39 @@ class NotationPrinter(LatexPrinter):
     def _print_Neg(self, expr: Neg) -> str:
         return f"-{self.grouped(expr.arg)}"
 
+    def _print_Mul(self, expr: Mul) -> str:
+        return rf"{self.grouped(expr.left)} \odot {self.grouped(expr.right)}"
+
+    def _print_Scale(self, expr: Scale) -> str:
+        return f"{self.grouped(expr.scalar)} {self.grouped(expr.vector)}"
+
+    def _print_Ones(self, expr: Ones) -> str:
+        return r"\mathbf{1}" if expr.vector else "1"
+
+    def _print_TimeSum(self, expr: TimeSum) -> str:
+        return rf"\sum_{{t=1}}^{{{self.last}}} {with_superscript(self.names[expr.name], '(t)')}"
+
+    def _print_CrossEntropy(self, expr: CrossEntropy) -> str:
+        return rf"-\log {self.grouped(expr.probabilities)}_{{{self._print(expr.label)}}}"
+
+    def _print_Label(self, expr: Label) -> str:
+        name = self.names[expr.name]
+        if expr.time is not None:
+            return with_superscript(name, f"({expr.time})")
+        return with_superscript(name, "(t)") if self.per_step(expr.name) else name
+
+    def per_step(self, label: str) -> bool:
+        return any(entry.name == label and entry.per_step for entry in self.graph.model.labels)
+
     def _print_Apply(self, expr: Apply) -> str:
         return f"{self.activation(expr.fn).latex}({self._print(expr.arg)})"
 
     def _print_ApplyDeriv(self, expr: ApplyDeriv) -> str:
         act = self.activation(expr.fn)
-        if expr.out is None or act.name == GENERIC:
+        if act.name == GENERIC:
             return f"{act.latex}'({self._print(expr.arg)})"
-        return act.derivative(self._print(expr.out), self._print(expr.arg))
+        out = self._print(expr.out) if expr.out is not None else self._print(Apply(expr.fn, expr.arg))
+        return act.derivative(out, self._print(expr.arg))
 
     def _print_LogSoftmax(self, expr: LogSoftmax) -> str:
         return rf"\operatorname{{LS}}({self._print(expr.arg)})"
@@ -99,10 +125,10 @@ class NotationPrinter(LatexPrinter):
         return rf"\operatorname{{softmax}}({self._print(expr.arg)})"
 
     def _print_Pick(self, expr: Pick) -> str:
-        return f"{self.grouped(expr.vector)}_{{{self.names[expr.label.name]}}}"
+        return f"{self.grouped(expr.vector)}_{{{self._print(expr.label)}}}"
 
     def _print_OneHot(self, expr: OneHot) -> str:
-        return f"e_{{{self.names[expr.label.name]}}}"
+        return f"e_{{{self._print(expr.label)}}}"
 
     def activation(self, fn: str):
         return ACTIVATIONS[self.graph.activation if fn == GENERIC else fn]
@@ -110,7 +136,7 @@ class NotationPrinter(LatexPrinter):
     def grouped(self, expr) -> str:
         """An operand, in parentheses when it is a sum or a difference."""
         text = self._print(expr)
-        return f"({text})" if isinstance(expr, (Add, Neg, JSum, JNeg, JKron, JLogSoftmax, JOuter)) else text
+        return f"({text})" if isinstance(expr, (Add, Neg, Mul, Scale, JSum, JNeg, JKron, JLogSoftmax, JOuter)) else text
 
     # -------------------------------------------------------------- Jacobians
 
@@ -135,6 +161,12 @@ class NotationPrinter(LatexPrinter):
 
     def _print_JRow(self, jac: JRow) -> str:
         return self.transposed_vector(jac.vector)
+
+    def _print_JColumn(self, jac: JColumn) -> str:
+        return self.grouped(jac.vector)
+
+    def _print_JScalar(self, jac: JScalar) -> str:
+        return self.grouped(jac.value)
 
     def transposed_vector(self, vector) -> str:
         """v^\\top: a symbol gets the superscript, anything else parentheses first."""
@@ -177,7 +209,7 @@ class NotationPrinter(LatexPrinter):
 
     def grouped_jac(self, jac) -> str:
         text = self._print(jac)
-        return text if isinstance(jac, (JEdge, JName, JMatrix, JDiag, JIdentity)) else f"({text})"
+        return text if isinstance(jac, (JEdge, JName, JMatrix, JDiag, JIdentity, JColumn)) else f"({text})"
 
     def _print_JOuter(self, jac: JOuter) -> str:
         column = jac.column

@@ -28,12 +28,14 @@ class Symbol:
 
     ``shape`` names dimensions; an input's shape is that of one time step, and a
     label's single entry is the size of the set it ranges over (y in {1..K}).
+    A ``per_step`` label is a sequence, one y^{(t)} per step.
     """
 
     name: str
     shape: tuple[str, ...]
     latex: str
     description: str
+    per_step: bool = False
 
 
 @dataclass(frozen=True)

@@ -15,19 +15,26 @@ import numpy as np
 
 from .activations import numeric as activation_functions
 from .expr import (
-    Add, Apply, ApplyDeriv, Expr, Jac, JDiag, JEdge, JIdentity, JKron, JLogSoftmax, JMatrix, JName, JNeg,
-    JOuter, JProduct, JRow, JSum, JTranspose, LogSoftmax, MatVec, Neg, Node, OneHot, Param, Pick, Softmax, leaves,
+    Add, Apply, ApplyDeriv, CrossEntropy, Expr, Jac, JColumn, JDiag, JEdge, JIdentity, JKron, JLogSoftmax, JMatrix,
+    JName, JNeg, JOuter, JProduct, JRow, JScalar, JSum, JTranspose, Label, LogSoftmax, MatVec, Mul, Neg, Node,
+    OneHot, Ones, Param, Pick, Scale, Softmax, leaves,
 )
 from .graph import GENERIC, Graph
 
 
 @dataclass(frozen=True)
 class Instance:
-    """Concrete sizes and values for a model: parameters, input rows x[t], integer labels (1-based)."""
+    """Concrete sizes and values for a model: parameters, input rows x[t], integer labels (1-based;
+    a tuple with one label per step for a label sequence)."""
 
     sizes: Mapping[str, int]
     arrays: Mapping[str, np.ndarray]
-    labels: Mapping[str, int]
+    labels: Mapping[str, int | tuple[int, ...]]
+
+    def label(self, label: Label) -> int:
+        """The 0-based index a label selects."""
+        value = self.labels[label.name]
+        return (value if label.time is None else value[label.time - 1]) - 1
 
 
 @dataclass(frozen=True)
@@ -82,8 +89,8 @@ def _log_softmax(v: np.ndarray) -> np.ndarray:
 
 
 def _one_hot(expr: OneHot, ev: Evaluator) -> np.ndarray:
-    vector = np.zeros(ev.instance.sizes[str(expr.size)])
-    vector[ev.instance.labels[expr.label.name] - 1] = 1.0
+    vector = np.zeros(_size(expr.size, ev))
+    vector[ev.instance.label(expr.label)] = 1.0
     return vector
 
 
@@ -97,13 +104,22 @@ _VALUE: dict[type, Callable[[Expr, Evaluator], np.ndarray]] = {
     ApplyDeriv: lambda e, ev: ev.fn(e.fn)[1](ev.value(e.arg)),
     LogSoftmax: lambda e, ev: _log_softmax(ev.value(e.arg)),
     Softmax: lambda e, ev: np.exp(_log_softmax(ev.value(e.arg))),
-    Pick: lambda e, ev: ev.value(e.vector)[ev.instance.labels[e.label.name] - 1],
+    Pick: lambda e, ev: ev.value(e.vector)[ev.instance.label(e.label)],
+    Mul: lambda e, ev: ev.value(e.left) * ev.value(e.right),
+    Scale: lambda e, ev: ev.value(e.scalar) * ev.value(e.vector),
+    Ones: lambda e, ev: np.float64(1.0),
+    CrossEntropy: lambda e, ev: -np.log(ev.value(e.probabilities)[ev.instance.label(e.label)]),
     OneHot: _one_hot,
 }
 
 
+def _size(dim, ev: Evaluator) -> int:
+    """A dimension's concrete size (a literal 1 for scalars)."""
+    return int(dim) if dim.is_Integer else ev.instance.sizes[str(dim)]
+
+
 def _eye(dim, ev: Evaluator) -> np.ndarray:
-    return np.eye(ev.instance.sizes[str(dim)])
+    return np.eye(_size(dim, ev))
 
 
 def _log_softmax_jacobian(jac: JLogSoftmax, ev: Evaluator) -> np.ndarray:
@@ -123,7 +139,9 @@ _MATRIX: dict[type, Callable] = {
     JDiag: lambda j, ev, f: np.diag(ev.value(j.vector)),
     JIdentity: lambda j, ev, f: _eye(j.dim, ev),
     JKron: lambda j, ev, f: np.kron(ev.value(j.vector)[None, :], _eye(j.dim, ev)),
-    JRow: lambda j, ev, f: ev.value(j.vector)[None, :],
+    JRow: lambda j, ev, f: np.atleast_1d(ev.value(j.vector))[None, :],
+    JColumn: lambda j, ev, f: np.atleast_1d(ev.value(j.vector))[:, None],
+    JScalar: lambda j, ev, f: ev.value(j.value) * _eye(j.dim, ev),
     JLogSoftmax: lambda j, ev, f: _log_softmax_jacobian(j, ev),
     JProduct: lambda j, ev, f: reduce(np.matmul, (ev.matrix(x, f) for x in j.factors)),
     JSum: lambda j, ev, f: sum(ev.matrix(x, f) for x in j.terms),
