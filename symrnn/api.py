@@ -7,9 +7,11 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from .check import CheckReport, check as run_check, derived_gradient
 from .derivation import MAX_PATHS, Derivation, derive
-from .errors import InputError
+from .errors import InputError, SymrnnError
 from .graph import GENERIC, unroll
 from .latex import NotationPrinter
 from .models import MODELS, Model, get_model
@@ -32,7 +34,11 @@ def evaluate_at(derivation: Derivation, path: str) -> Value:
     if derivation.graph.activation == GENERIC:
         raise InputError("--at needs numbers for g: add --activation tanh, sigmoid, relu or identity")
     instance = load_values(path, derivation.model, derivation.steps)
-    gradient = derived_gradient(derivation, instance, derivation.graph.activation)
+    with np.errstate(all="ignore"):
+        gradient = derived_gradient(derivation, instance, derivation.graph.activation)
+    if not np.all(np.isfinite(gradient)):
+        raise SymrnnError(f"the gradient at the values in {path} is not finite (the forward pass overflows); "
+                          "use values of a sensible size")
     return Value(gradient.shape, gradient.tolist(), latex_matrix(gradient))
 
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 import math
+import re
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -54,13 +56,48 @@ def _is_yaml(path: str) -> bool:
 
 def _parse(path: str, text: str) -> object:
     if not _is_yaml(path):
-        return json.loads(text)
+        return json.loads(text, object_pairs_hook=_unique_keys)
     import yaml
 
     try:
-        return yaml.safe_load(text)
+        return yaml.load(text, Loader=_yaml_loader())
     except yaml.YAMLError as error:
-        raise ValueError(str(error).replace("\n", " ")) from None
+        raise ValueError(" ".join(str(error).split())) from None
+
+
+def _unique_keys(pairs: list[tuple[str, object]]) -> dict:
+    """A JSON object, refusing a name given twice (json would silently keep the last)."""
+    seen: dict = {}
+    for key, value in pairs:
+        if key in seen:
+            raise ValueError(f"{key!r} is given twice")
+        seen[key] = value
+    return seen
+
+
+_YAML_FLOAT = re.compile(r"^[-+]?(?:[0-9][0-9_]*)(?:\.[0-9_]*)?[eE][-+]?[0-9]+$")
+"""Floats such as 5e-2, which YAML 1.1 (PyYAML) reads as strings because they lack a dot."""
+
+
+@lru_cache(maxsize=1)
+def _yaml_loader():
+    """PyYAML's safe loader, reading 5e-2 as a number and refusing duplicate names."""
+    import yaml
+
+    class Loader(yaml.SafeLoader):
+        pass
+
+    Loader.add_implicit_resolver("tag:yaml.org,2002:float", _YAML_FLOAT, list("-+0123456789"))
+
+    def mapping(loader: Loader, node: yaml.MappingNode) -> dict:
+        pairs = [(loader.construct_object(k, deep=True), loader.construct_object(v, deep=True)) for k, v in node.value]
+        try:
+            return _unique_keys(pairs)
+        except ValueError as error:
+            raise yaml.constructor.ConstructorError(None, None, str(error), node.start_mark) from None
+
+    Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, mapping)
+    return Loader
 
 
 def _check_names(data: dict, model: Model, path: str) -> None:
@@ -95,8 +132,16 @@ def _check_numbers(raw: object, name: str, path: str) -> None:
     if isinstance(raw, list):
         for item in raw:
             _check_numbers(item, name, path)
-    elif isinstance(raw, bool) or not isinstance(raw, (int, float)) or not math.isfinite(raw):
-        raise InputError(f"{path}: {name} holds {raw!r}; every entry must be a finite number")
+    elif isinstance(raw, bool) or not isinstance(raw, (int, float)) or not _finite(raw):
+        shown = f"{raw!r:.40}..." if len(repr(raw)) > 40 else repr(raw)
+        raise InputError(f"{path}: {name} holds {shown}; every entry must be a finite number")
+
+
+def _finite(number: int | float) -> bool:
+    try:
+        return math.isfinite(float(number))
+    except OverflowError:  # an integer beyond float range
+        return False
 
 
 def _shape_words(dims: tuple) -> str:

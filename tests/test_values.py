@@ -216,8 +216,33 @@ def test_unreadable_file_is_an_input_error(tmp_path, content):
     assert str(path) in str(caught.value)
 
 
-@pytest.mark.xfail(strict=True, reason="bug: an integer too large for a float raises OverflowError, a traceback")
 def test_an_integer_too_large_for_a_float_is_an_input_error(tmp_path):
     path = write(tmp_path, json.dumps(EXAMPLE).replace("0.05", "1" + "0" * 400))
     with pytest.raises(InputError, match="b_h"):
         load_values(str(path), ELMAN, 3)
+
+
+def test_yaml_reads_exponents_without_a_dot_as_numbers(tmp_path):
+    text = yaml.safe_dump(EXAMPLE).replace("0.05", "5e-2")
+    assert "5e-2" in text
+    instance = load_values(str(write(tmp_path, text, ".yaml")), ELMAN, 3)
+    assert instance.arrays["b_h"][0] == 0.05
+
+
+@pytest.mark.parametrize("suffix, text", [
+    (".json", json.dumps(EXAMPLE)[:-1] + ', "y": 1}'),
+    (".yaml", yaml.safe_dump(EXAMPLE) + "y: 1\n"),
+])
+def test_a_name_given_twice_is_an_input_error(tmp_path, suffix, text):
+    with pytest.raises(InputError, match="'y' is given twice"):
+        load_values(str(write(tmp_path, text, suffix)), ELMAN, 3)
+
+
+def test_values_that_overflow_the_forward_pass_are_one_error_line_with_status_1(tmp_path):
+    huge = changed(W_hx=[[1e300, 1e300], [1e300, 1e300]], W_hh=[[1e300, 1e300], [1e300, 1e300]])
+    result = CliRunner().invoke(cli, ["derive", "-n", "3", "-g", "identity", "--at",
+                                      str(write(tmp_path, json.dumps(huge))), "-f", "json"], prog_name="symrnn")
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error:") and "not finite" in lines[0]
