@@ -14,7 +14,8 @@ from .derivation import MAX_PATHS, Derivation, derive
 from .errors import InputError, SymrnnError
 from .graph import GENERIC, unroll
 from .latex import NotationPrinter
-from .models import MODELS, Model, get_model
+from .catalogue import MODELS, get_model
+from .models import Model
 from .present import Document, Value, model_equations, present
 from .values import load_values
 

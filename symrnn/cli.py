@@ -20,7 +20,7 @@ from .check import TOLERANCE
 from .derivation import MAX_PATHS
 from .errors import CheckFailed, SymrnnError
 from .files import write_atomically
-from .models import MODELS
+from .catalogue import MODELS
 from .render import FORMATS, render
 
 MAX_STEPS = 200

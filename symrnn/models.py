@@ -10,8 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .errors import InputError
-from .expr import Add, Apply, Expr, Label, LogSoftmax, MatVec, Neg, Pick, Ref
+from .expr import Expr
 
 
 @dataclass(frozen=True)
@@ -86,47 +85,3 @@ class Model:
     @property
     def param_names(self) -> tuple[str, ...]:
         return tuple(p.name for p in self.params)
-
-
-def _elman() -> Model:
-    """Seed 000, Question 1: h^{(t)} = g(W^{hx}x^{(t)} + W^{hh}h^{(t-1)} + b^h), o = -LS(l)_y."""
-    preactivation = Add((MatVec(Ref("W_hx"), Ref("x")), MatVec(Ref("W_hh"), Ref("h", -1)), Ref("b_h")))
-    return Model(
-        name="elman",
-        title="Elman RNN (simple recurrent network)",
-        source="seed 000, Question 1 (M. Collins, flipped-classroom questions on recurrent networks)",
-        dims=(Dim("d", "input size"), Dim("m", "hidden units"), Dim("K", "number of labels")),
-        params=(
-            Symbol("W_hx", ("m", "d"), "W^{hx}", "input-to-hidden weights"),
-            Symbol("W_hh", ("m", "m"), "W^{hh}", "hidden-to-hidden weights"),
-            Symbol("b_h", ("m",), "b^{h}", "hidden bias"),
-            Symbol("h_0", ("m",), "h^{0}", "initial hidden state"),
-            Symbol("V", ("K", "m"), "V", "output weights"),
-            Symbol("gamma", ("K",), r"\gamma", "output bias"),
-        ),
-        inputs=(Symbol("x", ("d",), "x", "input sequence x^{(1)} ... x^{(n)}"),),
-        labels=(Symbol("y", ("K",), "y", "the correct label, 1..K"),),
-        initial=(("h", "h_0"),),
-        step=(
-            Definition("a", ("m",), "a", preactivation, inline=True),
-            Definition("h", ("m",), "h", Apply("g", Ref("a"))),
-        ),
-        readout=(
-            Definition("l", ("K",), "l", Add((MatVec(Ref("V"), Ref("h", last=True)), Ref("gamma")))),
-            Definition("q", ("K",), "q", LogSoftmax(Ref("l"))),
-            Definition("o", (), "o", Neg(Pick(Ref("q"), Label("y")))),
-        ),
-        loss="o",
-        default_wrt="W_hx",
-    )
-
-
-MODELS: dict[str, Model] = {model.name: model for model in (_elman(),)}
-
-
-def get_model(name: str) -> Model:
-    """The built-in model called ``name``, or an InputError that lists the choices."""
-    try:
-        return MODELS[name]
-    except KeyError:
-        raise InputError(f"unknown model {name!r}; choose one of {', '.join(MODELS)} (see 'symrnn models')") from None

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, settings
 
 from symrnn.derivation import derive
-from symrnn.models import get_model
+from symrnn.catalogue import get_model
 
 settings.register_profile("dev", deadline=None, max_examples=25,
                           suppress_health_check=[HealthCheck.too_slow])

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from symrnn.graph import unroll
-from symrnn.models import get_model
+from symrnn.catalogue import get_model
 from symrnn.paths import count_paths, list_paths
 
 from conftest import ELMAN_PARAMETERS

@@ -19,7 +19,7 @@ from click.testing import CliRunner, Result
 
 from symrnn.cli import cli
 from symrnn.errors import InputError
-from symrnn.models import get_model
+from symrnn.catalogue import get_model
 from symrnn.values import load_values
 
 ELMAN = get_model("elman")

@@ -1,0 +1,286 @@
+"""The built-in models: each a table of equations in the notation of its source.
+
+Models are assembled from parts (a cell, a readout) so that a readout or a loss
+written once serves every cell. Nothing here is code that runs per model: unrolling,
+differentiation and printing read these tables.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .errors import InputError
+from .expr import (
+    Add, Apply, CrossEntropy, Expr, Label, LogSoftmax, MatVec, Mul, Neg, Ones, Pick, Ref, Scale, Softmax, TimeSum,
+)
+from .models import Definition, Dim, Model, Symbol
+
+# ---------------------------------------------------------------- building blocks
+
+HIDDEN_DIMS = (Dim("d", "input size"), Dim("m", "hidden units"), Dim("K", "number of labels"))
+INPUT = Symbol("x", ("d",), "x", "input sequence x^{(1)} ... x^{(n)}")
+
+
+def weight(name: str, latex: str, rows: str, cols: str, description: str) -> Symbol:
+    return Symbol(name, (rows, cols), latex, description)
+
+
+def vector(name: str, latex: str, description: str, size: str = "m") -> Symbol:
+    return Symbol(name, (size,), latex, description)
+
+
+def affine(*pairs: tuple[str, Expr], bias: tuple[str, ...] = ()) -> Add:
+    """Σ W v + Σ b: weight names paired with what they multiply, then bias names."""
+    return Add(tuple(MatVec(Ref(w), v) for w, v in pairs) + tuple(Ref(b) for b in bias))
+
+
+def one_minus(value: Expr, vector_valued: bool = True) -> Add:
+    """1 - value (bold 1 for a vector)."""
+    return Add((Ones(vector_valued), Neg(value)))
+
+
+PREVIOUS = Ref("h", -1)
+X = Ref("x")
+
+
+@dataclass(frozen=True)
+class Part:
+    """A piece of a model: its parameters, labels, step equations, readout, initial states."""
+
+    params: tuple[Symbol, ...] = ()
+    labels: tuple[Symbol, ...] = ()
+    step: tuple[Definition, ...] = ()
+    readout: tuple[Definition, ...] = ()
+    initial: tuple[tuple[str, str], ...] = ()
+
+
+def final_log_softmax(state: str = "h", loss: str = "o", log_probabilities: str = "q") -> Part:
+    """Seed 000's readout: l = V h^{(n)} + γ, q = LS(l), loss = -q_y (names changeable where a cell uses them)."""
+    return Part(
+        params=(weight("V", "V", "K", "m", "output weights"), vector("gamma", r"\gamma", "output bias", "K")),
+        labels=(Symbol("y", ("K",), "y", "the correct label, 1..K"),),
+        readout=(
+            Definition("l", ("K",), "l", Add((MatVec(Ref("V"), Ref(state, last=True)), Ref("gamma")))),
+            Definition(log_probabilities, ("K",), log_probabilities, LogSoftmax(Ref("l"))),
+            Definition(loss, (), loss, Neg(Pick(Ref(log_probabilities), Label("y")))),
+        ),
+    )
+
+
+def every_step_softmax(state: str = "h") -> Part:
+    """Goodfellow eq. 10.10-10.14: o^{(t)} = c + V h^{(t)}, ŷ = softmax(o), L = Σ_t -log ŷ^{(t)}_{y^{(t)}}."""
+    return Part(
+        params=(weight("V", "V", "K", "m", "hidden-to-output weights"), vector("c", "c", "output bias", "K")),
+        labels=(Symbol("y", ("K",), "y", "the correct label at each step, 1..K", per_step=True),),
+        step=(
+            Definition("o", ("K",), "o", Add((Ref("c"), MatVec(Ref("V"), Ref(state))))),
+            Definition("yhat", ("K",), r"\hat{y}", Softmax(Ref("o")), inline=True),
+            Definition("L", (), "L", CrossEntropy(Ref("yhat"), Label("y"))),
+        ),
+        readout=(Definition("L", (), "L", TimeSum("L")),),
+    )
+
+
+def model(name: str, title: str, source: str, cell: Part, readout: Part, loss: str, default_wrt: str,
+          dims: tuple[Dim, ...] = HIDDEN_DIMS) -> Model:
+    """A model from a cell and a readout; every name must mean one thing."""
+    _check_names(name, cell, readout)
+    return Model(
+        name=name, title=title, source=source, dims=dims,
+        params=cell.params + readout.params, inputs=(INPUT,), labels=cell.labels + readout.labels,
+        initial=cell.initial + readout.initial, step=cell.step + readout.step, readout=cell.readout + readout.readout,
+        loss=loss, default_wrt=default_wrt,
+    )
+
+
+def _check_names(name: str, *parts: Part) -> None:
+    """Refuse a model in which two entries share a name (a loss summed over time, L = Σ_t L^{(t)},
+    may share its terms' name: they are told apart by their time index)."""
+    step = [d.name for part in parts for d in part.step]
+    sums = {d.expr.name for part in parts for d in part.readout if isinstance(d.expr, TimeSum)}
+    others = [e.name for part in parts for e in part.params + part.labels + part.readout] + [INPUT.name]
+    names = step + [n for n in others if n not in sums]
+    repeated = sorted({n for n in names if names.count(n) > 1})
+    if repeated:
+        raise ValueError(f"model {name}: {', '.join(repeated)} defined twice")
+
+
+def initial_state(state: str = "h", latex: str = "h^{0}") -> tuple[Symbol, tuple[str, str]]:
+    return vector(f"{state}_0", latex, f"initial state {state}^{{(0)}}"), (state, f"{state}_0")
+
+
+# ---------------------------------------------------------------- cells
+
+
+def elman_cell() -> Part:
+    """h^{(t)} = g(W^{hx}x^{(t)} + W^{hh}h^{(t-1)} + b^h), seed 000 Q1."""
+    h0, init = initial_state()
+    return Part(
+        params=(weight("W_hx", "W^{hx}", "m", "d", "input-to-hidden weights"),
+                weight("W_hh", "W^{hh}", "m", "m", "hidden-to-hidden weights"),
+                vector("b_h", "b^{h}", "hidden bias"), h0),
+        initial=(init,),
+        step=(Definition("a", ("m",), "a", affine(("W_hx", X), ("W_hh", PREVIOUS), bias=("b_h",)), inline=True),
+              Definition("h", ("m",), "h", Apply("g", Ref("a")))),
+    )
+
+
+def goodfellow_cell() -> Part:
+    """Goodfellow eq. 10.8-10.9: a = b + W h^{(t-1)} + U x^{(t)}, h = tanh(a)."""
+    h0, init = initial_state()
+    return Part(
+        params=(weight("U", "U", "m", "d", "input-to-hidden weights"),
+                weight("W", "W", "m", "m", "hidden-to-hidden weights"),
+                vector("b", "b", "hidden bias"), h0),
+        initial=(init,),
+        step=(Definition("a", ("m",), "a", Add((Ref("b"), MatVec(Ref("W"), PREVIOUS), MatVec(Ref("U"), X))),
+                         inline=True),
+              Definition("h", ("m",), "h", Apply("tanh", Ref("a")))),
+    )
+
+
+def gru_cell() -> Part:
+    """Seed 000 Q3: gates z, r; candidate h̃ = g(W^h x + U^h (r ⊙ h^{(t-1)}) + b^h)."""
+    h0, init = initial_state()
+    gates = tuple(p for gate in ("z", "r", "h") for p in (
+        weight(f"W_{gate}", f"W^{{{gate}}}", "m", "d", f"input weights of {_GRU_ROLE[gate]}"),
+        weight(f"U_{gate}", f"U^{{{gate}}}", "m", "m", f"recurrent weights of {_GRU_ROLE[gate]}"),
+        vector(f"b_{gate}", f"b^{{{gate}}}", f"bias of {_GRU_ROLE[gate]}")))
+    return Part(
+        params=gates + (h0,), initial=(init,),
+        step=(
+            Definition("z", ("m",), "z", Apply("sigmoid", affine(("W_z", X), ("U_z", PREVIOUS), bias=("b_z",)))),
+            Definition("r", ("m",), "r", Apply("sigmoid", affine(("W_r", X), ("U_r", PREVIOUS), bias=("b_r",)))),
+            Definition("htilde", ("m",), r"\tilde{h}",
+                       Apply("g", affine(("W_h", X), ("U_h", Mul(Ref("r"), PREVIOUS)), bias=("b_h",)))),
+            Definition("h", ("m",), "h", Add((Mul(one_minus(Ref("z")), PREVIOUS), Mul(Ref("z"), Ref("htilde"))))),
+        ),
+    )
+
+
+_GRU_ROLE = {"z": "the update gate z", "r": "the reset gate r", "h": "the candidate state"}
+
+
+def gru_torch_cell() -> Part:
+    """PyTorch nn.GRUCell: r, z gates, n = tanh(W_in x + b_in + r ⊙ (W_hn h + b_hn)), h' = (1-z) ⊙ n + z ⊙ h."""
+    h0, init = initial_state()
+    params = tuple(_torch_weights("r", "z", "n")) + (h0,)
+    return Part(
+        params=params, initial=(init,),
+        step=(
+            Definition("r", ("m",), "r", Apply("sigmoid", _torch_affine("r"))),
+            Definition("z", ("m",), "z", Apply("sigmoid", _torch_affine("z"))),
+            Definition("n", ("m",), "n", Apply("tanh", Add((
+                MatVec(Ref("W_in"), X), Ref("b_in"),
+                Mul(Ref("r"), affine(("W_hn", PREVIOUS), bias=("b_hn",))))))),
+            Definition("h", ("m",), "h", Add((Mul(one_minus(Ref("z")), Ref("n")), Mul(Ref("z"), PREVIOUS)))),
+        ),
+    )
+
+
+def _torch_weights(*gates: str):
+    """PyTorch's names: W_i* (m × d), W_h* (m × m), b_i*, b_h* for each gate."""
+    for gate in gates:
+        yield weight(f"W_i{gate}", f"W_{{i{gate}}}", "m", "d", f"input weights of gate {gate}")
+    for gate in gates:
+        yield weight(f"W_h{gate}", f"W_{{h{gate}}}", "m", "m", f"recurrent weights of gate {gate}")
+    for gate in gates:
+        yield vector(f"b_i{gate}", f"b_{{i{gate}}}", f"input bias of gate {gate}")
+    for gate in gates:
+        yield vector(f"b_h{gate}", f"b_{{h{gate}}}", f"recurrent bias of gate {gate}")
+
+
+def _torch_affine(gate: str) -> Add:
+    return affine((f"W_i{gate}", X), (f"W_h{gate}", PREVIOUS), bias=(f"b_i{gate}", f"b_h{gate}"))
+
+
+def lstm_cell() -> Part:
+    """Goodfellow eq. 10.40-10.44: forget gate f, state s, external input gate g, output gate q."""
+    h0, init_h = initial_state()
+    s0, init_s = initial_state("s", "s^{0}")
+    unit = {"f": ("U_f", "W_f", "b_f"), "in": ("U", "W", "b"), "g": ("U_g", "W_g", "b_g"), "q": ("U_o", "W_o", "b_o")}
+    latex = {"U_f": "U^{f}", "W_f": "W^{f}", "b_f": "b^{f}", "U": "U", "W": "W", "b": "b", "U_g": "U^{g}",
+             "W_g": "W^{g}", "b_g": "b^{g}", "U_o": "U^{o}", "W_o": "W^{o}", "b_o": "b^{o}"}
+    params = tuple(p for role, (u, w, b) in unit.items() for p in (
+        weight(u, latex[u], "m", "d", f"input weights of {_LSTM_ROLE[role]}"),
+        weight(w, latex[w], "m", "m", f"recurrent weights of {_LSTM_ROLE[role]}"),
+        vector(b, latex[b], f"bias of {_LSTM_ROLE[role]}")))
+
+    def gate(role: str) -> Apply:
+        u, w, b = unit[role]
+        return Apply("sigmoid", Add((Ref(b), MatVec(Ref(u), X), MatVec(Ref(w), PREVIOUS))))
+
+    return Part(
+        params=params + (h0, s0), initial=(init_h, init_s),
+        step=(
+            Definition("f", ("m",), "f", gate("f")),
+            Definition("g", ("m",), "g", gate("g")),
+            Definition("q", ("m",), "q", gate("q")),
+            Definition("s", ("m",), "s", Add((Mul(Ref("f"), Ref("s", -1)), Mul(Ref("g"), gate("in"))))),
+            Definition("h", ("m",), "h", Mul(Apply("tanh", Ref("s")), Ref("q"))),
+        ),
+    )
+
+
+_LSTM_ROLE = {"f": "the forget gate f", "in": "the input unit", "g": "the external input gate g",
+              "q": "the output gate q"}
+
+
+def lstm_torch_cell() -> Part:
+    """PyTorch nn.LSTMCell: i, f, g, o; c' = f ⊙ c + i ⊙ g; h' = o ⊙ tanh(c')."""
+    h0, init_h = initial_state()
+    c0, init_c = initial_state("c", "c^{0}")
+    functions = {"i": "sigmoid", "f": "sigmoid", "g": "tanh", "o": "sigmoid"}
+    return Part(
+        params=tuple(_torch_weights(*functions)) + (h0, c0), initial=(init_h, init_c),
+        step=tuple(Definition(gate, ("m",), gate, Apply(fn, _torch_affine(gate))) for gate, fn in functions.items())
+        + (Definition("c", ("m",), "c", Add((Mul(Ref("f"), Ref("c", -1)), Mul(Ref("i"), Ref("g"))))),
+           Definition("h", ("m",), "h", Mul(Ref("o"), Apply("tanh", Ref("c"))))),
+    )
+
+
+def leaky_cell(free_beta: bool = False) -> Part:
+    """Goodfellow §10.9: h^{(t)} = α h^{(t-1)} + (1-α) g(a^{(t)}); with ``free_beta``, β g(a^{(t)}) (seed 003 10.9.3)."""
+    base = elman_cell()
+    alpha = Symbol("alpha", (), r"\alpha", "leak: the weight of the previous state (a scalar)")
+    beta = Symbol("beta", (), r"\beta", "the weight of the new value (a scalar, free)")
+    new_weight = Ref("beta") if free_beta else one_minus(Ref("alpha"), vector_valued=False)
+    return Part(
+        params=base.params + ((alpha, beta) if free_beta else (alpha,)), initial=base.initial,
+        step=(base.step[0],
+              Definition("h", ("m",), "h", Add((Scale(Ref("alpha"), PREVIOUS),
+                                                Scale(new_weight, Apply("g", Ref("a"))))))),
+    )
+
+
+# ---------------------------------------------------------------- the catalogue
+
+COLLINS = "M. Collins, flipped-classroom questions on recurrent networks"
+GOODFELLOW = "Goodfellow, Bengio and Courville, Deep Learning, ch. 10"
+
+MODELS: dict[str, Model] = {m.name: m for m in (
+    model("elman", "Elman RNN (simple recurrent network)", f"seed 000, Question 1 ({COLLINS})",
+          elman_cell(), final_log_softmax(), "o", "W_hx"),
+    model("goodfellow", "The RNN of Goodfellow et al. (a loss at every step)", f"{GOODFELLOW}, eq. 10.8-10.14",
+          goodfellow_cell(), every_step_softmax(), "L", "W"),
+    model("gru", "Gated recurrent unit", f"seed 000, Question 3 ({COLLINS})",
+          gru_cell(), final_log_softmax(), "o", "U_z"),
+    model("gru-torch", "Gated recurrent unit, PyTorch's equations and names", "PyTorch torch.nn.GRUCell",
+          gru_torch_cell(), final_log_softmax(), "o", "W_hz"),
+    model("lstm", "Long short-term memory", f"{GOODFELLOW}, eq. 10.40-10.44",
+          lstm_cell(), final_log_softmax(log_probabilities="p"), "o", "W_f"),
+    model("lstm-torch", "Long short-term memory, PyTorch's equations and names", "PyTorch torch.nn.LSTMCell",
+          lstm_torch_cell(), final_log_softmax(loss="L"), "L", "W_hf"),
+    model("leaky", "Leaky units", f"{GOODFELLOW}, section 10.9; seed 003, 10.9.1",
+          leaky_cell(), final_log_softmax(), "o", "alpha"),
+    model("leaky-free", "Leaky units with a free weight beta", "seed 003, 10.9.3 (u = alpha u + beta v)",
+          leaky_cell(free_beta=True), final_log_softmax(), "o", "beta"),
+)}
+
+
+def get_model(name: str) -> Model:
+    """The built-in model called ``name``, or an InputError that lists the choices."""
+    try:
+        return MODELS[name]
+    except KeyError:
+        raise InputError(f"unknown model {name!r}; choose one of {', '.join(MODELS)} (see 'symrnn models')") from None
