@@ -35,6 +35,8 @@ class Activation:
     """Where g is not differentiable; numeric checks draw values away from it."""
     note: str = ""
     """A sentence for the derivation (LaTeX in $...$) saying how g' was written."""
+    fixed_note: str = ""
+    """The same, where a model uses this function itself (a gate's σ), not as its g."""
 
 
 def _generic(out: str, arg: str) -> str:
@@ -51,12 +53,17 @@ ACTIVATIONS: dict[str, Activation] = {
             lambda out, arg: rf"\mathbf{{1}} - {out} \odot {out}",
             note=r"$g = \tanh$, so $g'(a) = 1 - \tanh^2(a)$ is written with the unit's own output: "
                  r"$\mathbf{1} - h \odot h$.",
+            fixed_note=r"$\tanh'(a) = 1 - \tanh^2(a)$, written with the unit's own output where it has a name "
+                       r"($\mathbf{1} - n \odot n$ for $n = \tanh(a)$), elementwise.",
         ),
         Activation(
             "sigmoid", "logistic sigmoid", r"\sigma", 1 / (1 + sympy.exp(-_U)),
             lambda out, arg: rf"{out} \odot (\mathbf{{1}} - {out})",
             note=r"$g = \sigma$, so $g'(a) = \sigma(a)(1 - \sigma(a))$ is written with the unit's own "
                  r"output: $h \odot (\mathbf{1} - h)$.",
+            fixed_note=r"$\sigma(a) = 1 / (1 + e^{-a})$ is the logistic sigmoid, elementwise; $\sigma'(a) = "
+                       r"\sigma(a)(1 - \sigma(a))$ is written with the gate's own output: $z \odot (\mathbf{1} - z)$ "
+                       r"for $z = \sigma(a)$.",
         ),
         Activation(
             "relu", "rectified linear unit", r"\operatorname{ReLU}", sympy.Max(0, _U),

@@ -32,7 +32,7 @@ def document(model: str, steps: int, wrt: str | None = None, loss: str | None = 
 
 def evaluate_at(derivation: Derivation, path: str) -> Value:
     """The derived gradient at the values in a file, from the derived expressions only."""
-    if derivation.graph.activation == GENERIC:
+    if derivation.graph.activation == GENERIC and GENERIC in derivation.model.functions:
         raise InputError("--at needs numbers for g: add --activation tanh, sigmoid, relu or identity")
     instance = load_values(path, derivation.model, derivation.steps)
     with np.errstate(all="ignore"):

@@ -246,7 +246,25 @@ def _simplify_sum(jac: JSum) -> Jac:
     terms = []
     for term in (simplify(t) for t in jac.terms):
         terms.extend(term.terms if isinstance(term, JSum) else (term,))
+    if len(terms) > 1 and all(_diagonal(t) is not None for t in terms):
+        return _merge_diagonals(terms)
     return terms[0] if len(terms) == 1 else JSum(tuple(terms))
+
+
+def _diagonal(term: Jac) -> tuple[bool, Expr] | None:
+    """(is it negated, v) for diag(v) or -diag(v); None otherwise."""
+    if isinstance(term, JNeg) and isinstance(term.arg, JDiag):
+        return True, term.arg.vector
+    return (False, term.vector) if isinstance(term, JDiag) else None
+
+
+def _merge_diagonals(terms: list[Jac]) -> Jac:
+    """diag(a) - diag(b) = diag(a - b), the positive terms first."""
+    signed = [_diagonal(t) for t in terms]
+    vectors = [v for negated, v in signed if not negated] + [Neg(v) for negated, v in signed if negated]
+    if isinstance(vectors[0], Neg):
+        return JNeg(JDiag(Add(tuple(v.arg for v in vectors))))
+    return JDiag(Add(tuple(vectors)))
 
 
 def _simplify_neg(jac: JNeg) -> Jac:

@@ -151,8 +151,9 @@ def gru_cell() -> Part:
         step=(
             Definition("z", ("m",), "z", Apply("sigmoid", affine(("W_z", X), ("U_z", PREVIOUS), bias=("b_z",)))),
             Definition("r", ("m",), "r", Apply("sigmoid", affine(("W_r", X), ("U_r", PREVIOUS), bias=("b_r",)))),
-            Definition("htilde", ("m",), r"\tilde{h}",
-                       Apply("g", affine(("W_h", X), ("U_h", Mul(Ref("r"), PREVIOUS)), bias=("b_h",)))),
+            Definition("a", ("m",), "a", affine(("W_h", X), ("U_h", Mul(Ref("r"), PREVIOUS)), bias=("b_h",)),
+                       inline=True),
+            Definition("htilde", ("m",), r"\tilde{h}", Apply("g", Ref("a"))),
             Definition("h", ("m",), "h", Add((Mul(one_minus(Ref("z")), PREVIOUS), Mul(Ref("z"), Ref("htilde"))))),
         ),
     )
@@ -216,7 +217,8 @@ def lstm_cell() -> Part:
             Definition("f", ("m",), "f", gate("f")),
             Definition("g", ("m",), "g", gate("g")),
             Definition("q", ("m",), "q", gate("q")),
-            Definition("s", ("m",), "s", Add((Mul(Ref("f"), Ref("s", -1)), Mul(Ref("g"), gate("in"))))),
+            Definition("a", ("m",), "a", gate("in").arg, inline=True),
+            Definition("s", ("m",), "s", Add((Mul(Ref("f"), Ref("s", -1)), Mul(Ref("g"), Apply("sigmoid", Ref("a")))))),
             Definition("h", ("m",), "h", Mul(Apply("tanh", Ref("s")), Ref("q"))),
         ),
     )

@@ -131,13 +131,12 @@ def draw_instance(graph: Graph, activations: tuple[str, ...], rng: np.random.Gen
 
 
 def kink_distance(graph: Graph, instance: Instance, activation: str) -> float:
-    """How close any input of the activation comes to its kink (infinite when it has none)."""
-    kink = ACTIVATIONS[activation].kink
-    if kink is None:
-        return float("inf")
+    """How close the input of any function with a kink comes to it (infinite when none has one)."""
     evaluator = forward(graph, instance, activation)
-    inputs = [evaluator.value(e.arg) for e in _applications(graph)]
-    return float(min(np.min(np.abs(np.asarray(v) - kink)) for v in inputs)) if inputs else float("inf")
+    distances = [float(np.min(np.abs(np.asarray(evaluator.value(e.arg)) - kink)))
+                 for e in _applications(graph)
+                 if (kink := ACTIVATIONS[activation if e.fn == GENERIC else e.fn].kink) is not None]
+    return min(distances, default=float("inf"))
 
 
 def _applications(graph: Graph) -> list[Apply]:
@@ -157,15 +156,24 @@ def check(derivation: Derivation, seed: int = 0, tolerance: float = TOLERANCE) -
     A generic g is checked with every concrete activation, since the derivation
     must hold for each of them.
     """
-    activations = CONCRETE if derivation.graph.activation == GENERIC else (derivation.graph.activation,)
+    activations = _checked_activations(derivation.graph)
     instance = draw_instance(derivation.graph, activations, np.random.default_rng(seed))
     results = tuple(_check_one(derivation, instance, act, tolerance) for act in activations)
     return CheckReport(tuple(instance.sizes.items()), seed, tolerance, STEP, results)
+
+
+def _checked_activations(graph: Graph) -> tuple[str, ...]:
+    """Every concrete g for a generic one; the chosen g; or, for a model without g, the model as defined."""
+    if GENERIC not in graph.model.functions:
+        return (GENERIC,)
+    return CONCRETE if graph.activation == GENERIC else (graph.activation,)
 
 
 def _check_one(derivation: Derivation, instance: Instance, activation: str, tolerance: float) -> CheckResult:
     reference = finite_difference(derivation, instance, activation)
     path_sum = relative_error(path_sum_gradient(derivation, instance, activation), reference)
     shaped = relative_error(derived_gradient(derivation, instance, activation), reference)
-    return CheckResult(activation, path_sum, shaped, max(path_sum, shaped) <= tolerance)
+    functions = derivation.model.functions
+    label = activation if GENERIC in functions else ", ".join(functions)
+    return CheckResult(label, path_sum, shaped, max(path_sum, shaped) <= tolerance)
 

@@ -109,6 +109,10 @@ def unroll(model: Model, steps: int, activation: str = GENERIC) -> Graph:
     """The graph of ``model`` unrolled for ``steps`` steps, with g replaced by ``activation``."""
     if steps < 1:
         raise InputError(f"steps must be at least 1 (got {steps})")
+    if activation != GENERIC and GENERIC not in model.functions:
+        fixed = ", ".join(model.functions)
+        raise InputError(f"model {model.name} has no transfer function g to choose (it uses {fixed} as its "
+                         f"source defines them); leave out --activation")
     symbols = dims(model)
     shape = lambda names: tuple(symbols[n] for n in names)  # noqa: E731 - a local alias
     nodes = [GraphNode(Param(p.name), "parameter", shape(p.shape)) for p in model.params]

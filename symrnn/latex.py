@@ -189,10 +189,16 @@ class NotationPrinter(LatexPrinter):
         return printed
 
     def _print_JSum(self, jac: JSum) -> str:
-        text = self._print(jac.terms[0])
+        text = self.summand(jac.terms[0])
         for term in jac.terms[1:]:
-            text += f" - {self.grouped(term.arg)}" if isinstance(term, JNeg) else f" + {self._print(term)}"
+            text += f" - {self.grouped(term.arg)}" if isinstance(term, JNeg) else f" + {self.summand(term)}"
         return text
+
+    def summand(self, term) -> str:
+        """A term of a sum of matrices; a scalar multiple of I shows its I (α I_m + ...)."""
+        if isinstance(term, JScalar):
+            return f"{self.grouped(term.value)} I_{{{self._print(term.dim)}}}"
+        return self._print(term)
 
     def _print_JNeg(self, jac: JNeg) -> str:
         return f"-{self.grouped(jac.arg)}"

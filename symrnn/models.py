@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .expr import Expr
+from .expr import Apply, Expr, walk
 
 
 @dataclass(frozen=True)
@@ -85,3 +85,12 @@ class Model:
     @property
     def param_names(self) -> tuple[str, ...]:
         return tuple(p.name for p in self.params)
+
+    @property
+    def functions(self) -> tuple[str, ...]:
+        """The transfer functions its equations apply, in order of first use ("g" is the generic one)."""
+        found: list[str] = []
+        for item in walk(self.step + self.readout):
+            if isinstance(item, Apply) and item.fn not in found:
+                found.append(item.fn)
+        return tuple(found)

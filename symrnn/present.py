@@ -6,18 +6,26 @@ value) into a ``Document`` of strings; templates and the JSON writer only arrang
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from . import __version__
 from .activations import ACTIVATIONS
 from .check import CheckReport
 from .derivation import Derivation
-from .expr import JKron, JLogSoftmax, JProduct, Node, Ref, walk
+from .expr import JKron, JLogSoftmax, JOuter, JProduct, Node, Ref, walk
+from .graph import GENERIC
 from .latex import NotationPrinter
 from .models import Model
 
-LINE_FACTORS = 6
-"""A product with more factors than this is broken over lines in displayed equations."""
+LINE_WIDTH = 56
+"""Visible characters per displayed line, a continuation line's indent included; longer products are
+broken. Calibrated by compiling the widest derivations (tests/test_render.py checks for overfull lines)."""
+
+_MARKUP = re.compile(r"\\(?:operatorname|mathbf|tilde|hat|left|right(?!arrow))|\\[,;! ]|[{}^_ ]")
+_SYMBOL = re.compile(r"\\[a-zA-Z]+")
+_RELATION = re.compile(r"\\(?:rightarrow|otimes|odot)")
+"""Binary operators and relations take about three characters with their spacing."""
 
 NOTES = (
     (JKron, r"$\operatorname{vec}$ stacks a matrix's columns; the Jacobian of $W v$ with respect to "
@@ -40,11 +48,15 @@ class Equation:
 
 @dataclass(frozen=True)
 class PathView:
+    """One path: its nodes, and its term named, expanded and shaped, each also as display lines."""
+
     nodes: tuple[str, ...]
     chain: str
     named: str
     expanded: tuple[str, ...]
     shaped: str
+    named_lines: tuple[str, ...]
+    shaped_lines: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -124,19 +136,36 @@ def model_equations(model: Model, printer: NotationPrinter, steps: str) -> tuple
 
 def _path_view(term, printer: NotationPrinter) -> PathView:
     chain = r" \rightarrow ".join(printer.ident(ident) for ident in term.nodes)
-    return PathView(term.nodes, chain, printer.doprint(term.named), broken_lines(term.expanded, printer),
-                    printer.doprint(term.shaped))
+    expanded = broken_lines(term.expanded, printer)
+    return PathView(term.nodes, chain, printer.doprint(term.named), expanded, printer.doprint(term.shaped),
+                    broken_lines(term.named, printer), broken_lines(term.shaped, printer))
 
 
 def broken_lines(jac, printer: NotationPrinter) -> tuple[str, ...]:
-    """A product printed as lines of at most LINE_FACTORS factors (one line otherwise)."""
-    if not isinstance(jac, JProduct):
+    """A product (or outer product) printed as lines of at most LINE_WIDTH visible characters."""
+    if isinstance(jac, JOuter) and isinstance(jac.column, JProduct):
+        factors = printer.factor_strings(jac.column.factors) + [printer.transposed_vector(jac.vector)]
+    elif isinstance(jac, JProduct):
+        factors = printer.factor_strings(jac.factors)
+    else:
         return (printer.doprint(jac),)
-    factors = printer.factor_strings(jac.factors)
-    return tuple(r"\, ".join(factors[i:i + LINE_FACTORS]) for i in range(0, len(factors), LINE_FACTORS))
+    lines: list[list[str]] = [[]]
+    for factor in factors:
+        if lines[-1] and sum(map(visible_width, lines[-1])) + visible_width(factor) > LINE_WIDTH:
+            lines.append([])
+        lines[-1].append(factor)
+    return tuple(r"\, ".join(line) for line in lines)
+
+
+def visible_width(latex: str) -> int:
+    """Roughly how many characters wide a piece of LaTeX is when typeset (a command counts as one)."""
+    return len(_SYMBOL.sub("x", _MARKUP.sub("", _RELATION.sub("xxx", latex)))) + 1
 
 
 def _notes(derivation: Derivation) -> tuple[str, ...]:
     kinds = {type(part) for _, formula in derivation.jacobians for part in walk(formula)}
     rules = tuple(text for kind, text in NOTES if kind in kinds)
-    return (ACTIVATIONS[derivation.graph.activation].note,) + rules
+    functions = derivation.model.functions
+    generic = (ACTIVATIONS[derivation.graph.activation].note,) if GENERIC in functions else ()
+    fixed = tuple(ACTIVATIONS[fn].fixed_note for fn in functions if fn != GENERIC)
+    return generic + fixed + rules

@@ -41,6 +41,11 @@ def tex_text(text: str) -> str:
     return "".join(_TEX_SPECIALS.get(char, char) for char in str(text))
 
 
+def shape_phrase(shape: str) -> str:
+    """The shape of the variable in words for the text: ($m \\times d$), or (a scalar)."""
+    return "(a scalar)" if shape == "1" else f"(${shape}$)"
+
+
 def sci(number: float) -> str:
     """A measured error, in two significant digits."""
     return f"{number:.1e}"
@@ -66,6 +71,14 @@ def lead(loop, derivative: str) -> str:
     return rf"{derivative} &= " if loop.first else r"&\quad + "
 
 
+def rows(lines, loop, derivative: str, indent: str = "") -> str:
+    """One term of a multi-line sum, its continuation lines indented further (``indent`` is the
+    source indentation of the template's lines)."""
+    first = lead(loop, derivative) + lines[0]
+    rest = [indent + r"&\qquad " + line for line in lines[1:]]
+    return " \\\\\n".join([first] + rest) + eol(loop)
+
+
 @lru_cache(maxsize=8)
 def environment(template_dir: str | None = None) -> jinja2.Environment:
     """The Jinja environment: ((* *)) statements and ((( ))) expressions, never TeX's braces."""
@@ -78,8 +91,8 @@ def environment(template_dir: str | None = None) -> jinja2.Environment:
         trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
         undefined=jinja2.StrictUndefined, autoescape=False,
     )
-    env.filters.update(tex_text=tex_text, sci=sci)
-    env.globals.update(check_sentence=check_sentence, eol=eol, lead=lead)
+    env.filters.update(tex_text=tex_text, sci=sci, shape_phrase=shape_phrase)
+    env.globals.update(check_sentence=check_sentence, eol=eol, lead=lead, rows=rows)
     return env
 
 

@@ -265,7 +265,7 @@ def test_models_text():
 
 def test_models_json():
     entries = json.loads(ok("models", "--format", "json"))
-    assert [entry["name"] for entry in entries] == ["elman"]
+    assert [entry["name"] for entry in entries] == list(MODELS)
     elman = entries[0]
     assert [p["name"] for p in elman["parameters"]] == ["W_hx", "W_hh", "b_h", "h_0", "V", "gamma"]
     assert elman["parameters"][0]["shape"] == ["m", "d"]
@@ -290,7 +290,7 @@ def bad_files(folder: Path) -> None:
 
 BAD_INPUT = [
     # (id, arguments of derive ({tmp} is the test's folder), words the error line must contain)
-    ("unknown-model", ["-m", "lstm"], ["--model", "'lstm'", "elman"]),
+    ("unknown-model", ["-m", "lstm2"], ["--model", "'lstm2'", "elman"]),
     ("steps-0", ["-n", "0"], ["--steps", "0 is not in the range 1<=x<=200"]),
     ("steps-201", ["-n", "201"], ["--steps", "201 is not in the range 1<=x<=200"]),
     ("steps-negative", ["--steps", "-3"], ["--steps", "-3"]),
