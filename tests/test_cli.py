@@ -19,6 +19,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 import symrnn
+from symrnn.catalogue import MODELS
 from symrnn.cli import MAX_STEPS, cli
 
 EXAMPLE_VALUES = str(Path(__file__).resolve().parent.parent / "examples" / "elman-values.json")
