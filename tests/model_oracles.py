@@ -1,0 +1,116 @@
+"""Every built-in model written out again, directly in PyTorch, from its source's equations.
+
+These forward passes share nothing with symrnn but the parameter names: autograd of
+them is the independent oracle the derived gradients are compared with.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import torch
+
+from symrnn.numeric import Instance
+
+G = {"tanh": torch.tanh, "sigmoid": torch.sigmoid, "relu": torch.relu, "identity": lambda a: a}
+sigma = torch.sigmoid
+
+
+def log_softmax_readout(p: dict, h: torch.Tensor, y: int, log_probabilities: str = "q") -> torch.Tensor:
+    """Seed 000: l = V h^{(n)} + γ, q = LS(l), o = -q_y."""
+    return -torch.log_softmax(p["V"] @ h + p["gamma"], dim=0)[y - 1]
+
+
+def elman(p: dict, x: torch.Tensor, y, g: Callable) -> torch.Tensor:
+    h = p["h_0"]
+    for xt in x:
+        h = g(p["W_hx"] @ xt + p["W_hh"] @ h + p["b_h"])
+    return log_softmax_readout(p, h, y)
+
+
+def goodfellow(p: dict, x: torch.Tensor, y, g: Callable) -> torch.Tensor:
+    """Eq. 10.8-10.14, L = Σ_t -log softmax(o^{(t)})_{y^{(t)}}."""
+    h, total = p["h_0"], torch.zeros((), dtype=torch.float64)
+    for xt, yt in zip(x, y):
+        h = torch.tanh(p["b"] + p["W"] @ h + p["U"] @ xt)
+        o = p["c"] + p["V"] @ h
+        total = total - torch.log(torch.softmax(o, dim=0)[yt - 1])
+    return total
+
+
+def gru(p: dict, x: torch.Tensor, y, g: Callable) -> torch.Tensor:
+    """Seed 000, Question 3."""
+    h = p["h_0"]
+    for xt in x:
+        z = sigma(p["W_z"] @ xt + p["U_z"] @ h + p["b_z"])
+        r = sigma(p["W_r"] @ xt + p["U_r"] @ h + p["b_r"])
+        h = (1 - z) * h + z * g(p["W_h"] @ xt + p["U_h"] @ (r * h) + p["b_h"])
+    return log_softmax_readout(p, h, y)
+
+
+def gru_torch(p: dict, x: torch.Tensor, y, g: Callable) -> torch.Tensor:
+    """The equations in the documentation of torch.nn.GRUCell."""
+    h = p["h_0"]
+    for xt in x:
+        r = sigma(p["W_ir"] @ xt + p["b_ir"] + p["W_hr"] @ h + p["b_hr"])
+        z = sigma(p["W_iz"] @ xt + p["b_iz"] + p["W_hz"] @ h + p["b_hz"])
+        n = torch.tanh(p["W_in"] @ xt + p["b_in"] + r * (p["W_hn"] @ h + p["b_hn"]))
+        h = (1 - z) * n + z * h
+    return log_softmax_readout(p, h, y)
+
+
+def lstm(p: dict, x: torch.Tensor, y, g: Callable) -> torch.Tensor:
+    """Goodfellow eq. 10.40-10.44."""
+    h, s = p["h_0"], p["s_0"]
+    for xt in x:
+        f = sigma(p["b_f"] + p["U_f"] @ xt + p["W_f"] @ h)
+        gate = sigma(p["b_g"] + p["U_g"] @ xt + p["W_g"] @ h)
+        q = sigma(p["b_o"] + p["U_o"] @ xt + p["W_o"] @ h)
+        s = f * s + gate * sigma(p["b"] + p["U"] @ xt + p["W"] @ h)
+        h = torch.tanh(s) * q
+    return log_softmax_readout(p, h, y)
+
+
+def lstm_torch(p: dict, x: torch.Tensor, y, g: Callable) -> torch.Tensor:
+    """The equations in the documentation of torch.nn.LSTMCell."""
+    h, c = p["h_0"], p["c_0"]
+    for xt in x:
+        i = sigma(p["W_ii"] @ xt + p["b_ii"] + p["W_hi"] @ h + p["b_hi"])
+        f = sigma(p["W_if"] @ xt + p["b_if"] + p["W_hf"] @ h + p["b_hf"])
+        gg = torch.tanh(p["W_ig"] @ xt + p["b_ig"] + p["W_hg"] @ h + p["b_hg"])
+        o = sigma(p["W_io"] @ xt + p["b_io"] + p["W_ho"] @ h + p["b_ho"])
+        c = f * c + i * gg
+        h = o * torch.tanh(c)
+    return log_softmax_readout(p, h, y)
+
+
+def leaky(p: dict, x: torch.Tensor, y, g: Callable) -> torch.Tensor:
+    """Goodfellow §10.9: h = α h^{(t-1)} + (1 - α) g(a^{(t)})."""
+    h = p["h_0"]
+    for xt in x:
+        h = p["alpha"] * h + (1 - p["alpha"]) * g(p["W_hx"] @ xt + p["W_hh"] @ h + p["b_h"])
+    return log_softmax_readout(p, h, y)
+
+
+def leaky_free(p: dict, x: torch.Tensor, y, g: Callable) -> torch.Tensor:
+    """Seed 003, 10.9.3: h = α h^{(t-1)} + β g(a^{(t)})."""
+    h = p["h_0"]
+    for xt in x:
+        h = p["alpha"] * h + p["beta"] * g(p["W_hx"] @ xt + p["W_hh"] @ h + p["b_h"])
+    return log_softmax_readout(p, h, y)
+
+
+FORWARD: dict[str, Callable] = {
+    "elman": elman, "goodfellow": goodfellow, "gru": gru, "gru-torch": gru_torch, "lstm": lstm,
+    "lstm-torch": lstm_torch, "leaky": leaky, "leaky-free": leaky_free,
+}
+
+
+def torch_gradients(model: str, instance: Instance, activation: str) -> tuple[float, dict]:
+    """The loss and the gradient of every parameter, by autograd of the model written directly."""
+    params = {name: torch.tensor(value, dtype=torch.float64, requires_grad=True)
+              for name, value in instance.arrays.items() if name != "x"}
+    x = torch.tensor(instance.arrays["x"], dtype=torch.float64)
+    loss = FORWARD[model](params, x, instance.labels["y"], G.get(activation, torch.tanh))
+    loss.backward()
+    return float(loss.detach()), {name: tensor.grad.numpy() for name, tensor in params.items()}

@@ -1,0 +1,228 @@
+"""The model catalogue: every model derives, checks and matches an oracle it did not compute.
+
+Oracles: finite differences of symrnn's forward pass; PyTorch autograd of each model written
+again by hand (tests/model_oracles.py); PyTorch's own GRUCell and LSTMCell; Goodfellow's
+closed forms 10.18-10.28.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import numpy as np
+import pytest
+import torch
+from hypothesis import assume, given, strategies as st
+
+from symrnn.catalogue import MODELS, Part, final_log_softmax, get_model, model
+from symrnn.check import (
+    KINK_MARGIN, TOLERANCE, check, derived_gradient, finite_difference, kink_distance, random_instance, relative_error,
+)
+from symrnn.derivation import derive
+from symrnn.errors import InputError
+from symrnn.graph import unroll
+from symrnn.models import Definition
+from symrnn.expr import Ref
+from symrnn.numeric import Instance, forward
+from symrnn.paths import count_paths
+
+from model_oracles import torch_gradients
+
+GATED = ("gru", "gru-torch", "lstm", "lstm-torch")
+
+
+@lru_cache(maxsize=None)
+def derivation(name: str, steps: int, wrt: str, activation: str = "g"):
+    return derive(get_model(name), steps, wrt=wrt, activation=activation)
+
+
+@pytest.mark.parametrize("steps", range(1, 6))
+@pytest.mark.parametrize("name", sorted(MODELS))
+def test_check_passes_for_every_parameter(name, steps):
+    for wrt in get_model(name).param_names:
+        report = check(derivation(name, steps, wrt), seed=steps)
+        worst = max(max(r.path_sum_error, r.shaped_error) for r in report.results)
+        assert report.passed, f"{name} n={steps} {wrt}: {worst:.2e}"
+
+
+@st.composite
+def problems(draw):
+    """(derivation, instance, activation) for a random model, size, step count, parameter and values."""
+    name = draw(st.sampled_from(sorted(MODELS)))
+    m = get_model(name)
+    steps = draw(st.integers(1, 3 if name in GATED else 5))
+    wrt = draw(st.sampled_from(m.param_names))
+    activation = draw(st.sampled_from(("tanh", "sigmoid", "relu", "identity"))) if "g" in m.functions else "g"
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    instance = random_instance(m, steps, rng)
+    d = derivation(name, steps, wrt)
+    assume(kink_distance(d.graph, instance, activation) > KINK_MARGIN)
+    return d, instance, activation
+
+
+@given(problems())
+def test_derived_gradient_equals_pytorch_autograd_and_finite_differences(problem):
+    d, instance, activation = problem
+    _, expected = torch_gradients(d.model.name, instance, activation)
+    derived = derived_gradient(d, instance, activation)
+    assert derived.shape == np.shape(expected[d.wrt])
+    assert np.max(np.abs(derived - expected[d.wrt])) <= 1e-9 * max(1.0, np.max(np.abs(expected[d.wrt])))
+    assert relative_error(derived, finite_difference(d, instance, activation)) <= TOLERANCE
+
+
+@pytest.mark.parametrize("name", sorted(MODELS))
+def test_forward_pass_equals_the_model_written_in_pytorch(name):
+    m = get_model(name)
+    instance = random_instance(m, 4, np.random.default_rng(7))
+    activation = "tanh" if "g" in m.functions else "g"
+    evaluator = forward(unroll(m, 4, activation), instance, activation)
+    loss, _ = torch_gradients(name, instance, activation)
+    assert abs(float(evaluator.env[unroll(m, 4).node(m.loss).value]) - loss) <= 1e-12 * max(1.0, abs(loss))
+
+
+# ---------------------------------------------------------------- PyTorch's own cells
+
+def _cell_case(name: str, steps: int, seed: int) -> tuple[Instance, dict]:
+    m = get_model(name)
+    instance = random_instance(m, steps, np.random.default_rng(seed))
+    return instance, {wrt: derived_gradient(derivation(name, steps, wrt), instance, "g") for wrt in m.param_names}
+
+
+def _readout(instance: Instance, h: torch.Tensor, V: torch.Tensor, gamma: torch.Tensor) -> torch.Tensor:
+    return -torch.log_softmax(V @ h + gamma, dim=0)[instance.labels["y"] - 1]
+
+
+def _tensors(instance: Instance, names) -> dict:
+    return {n: torch.tensor(instance.arrays[n], dtype=torch.float64, requires_grad=True) for n in names}
+
+
+@pytest.mark.parametrize("steps", [1, 2, 4])
+def test_gru_torch_equals_torch_nn_grucell(steps):
+    instance, derived = _cell_case("gru-torch", steps, seed=steps)
+    a = instance.arrays
+    cell = torch.nn.GRUCell(instance.sizes["d"], instance.sizes["m"]).double()
+    with torch.no_grad():  # PyTorch stacks the gates r, z, n
+        cell.weight_ih.copy_(torch.tensor(np.vstack([a["W_ir"], a["W_iz"], a["W_in"]])))
+        cell.weight_hh.copy_(torch.tensor(np.vstack([a["W_hr"], a["W_hz"], a["W_hn"]])))
+        cell.bias_ih.copy_(torch.tensor(np.concatenate([a["b_ir"], a["b_iz"], a["b_in"]])))
+        cell.bias_hh.copy_(torch.tensor(np.concatenate([a["b_hr"], a["b_hz"], a["b_hn"]])))
+    extra = _tensors(instance, ("h_0", "V", "gamma"))
+    h = extra["h_0"]
+    for x in torch.tensor(a["x"]):
+        h = cell(x[None, :], h[None, :])[0]
+    _readout(instance, h, extra["V"], extra["gamma"]).backward()
+    m = instance.sizes["m"]
+    for i, gate in enumerate("rzn"):
+        rows = slice(i * m, (i + 1) * m)
+        np.testing.assert_allclose(derived[f"W_i{gate}"], cell.weight_ih.grad[rows].numpy(), rtol=1e-9, atol=1e-12)
+        np.testing.assert_allclose(derived[f"W_h{gate}"], cell.weight_hh.grad[rows].numpy(), rtol=1e-9, atol=1e-12)
+        np.testing.assert_allclose(derived[f"b_i{gate}"], cell.bias_ih.grad[rows].numpy(), rtol=1e-9, atol=1e-12)
+        np.testing.assert_allclose(derived[f"b_h{gate}"], cell.bias_hh.grad[rows].numpy(), rtol=1e-9, atol=1e-12)
+    for name in ("h_0", "V", "gamma"):
+        np.testing.assert_allclose(derived[name], extra[name].grad.numpy(), rtol=1e-9, atol=1e-12)
+
+
+@pytest.mark.parametrize("steps", [1, 2, 4])
+def test_lstm_torch_equals_torch_nn_lstmcell(steps):
+    instance, derived = _cell_case("lstm-torch", steps, seed=10 + steps)
+    a = instance.arrays
+    cell = torch.nn.LSTMCell(instance.sizes["d"], instance.sizes["m"]).double()
+    with torch.no_grad():  # PyTorch stacks the gates i, f, g, o
+        cell.weight_ih.copy_(torch.tensor(np.vstack([a[f"W_i{g}"] for g in "ifgo"])))
+        cell.weight_hh.copy_(torch.tensor(np.vstack([a[f"W_h{g}"] for g in "ifgo"])))
+        cell.bias_ih.copy_(torch.tensor(np.concatenate([a[f"b_i{g}"] for g in "ifgo"])))
+        cell.bias_hh.copy_(torch.tensor(np.concatenate([a[f"b_h{g}"] for g in "ifgo"])))
+    extra = _tensors(instance, ("h_0", "c_0", "V", "gamma"))
+    h, c = extra["h_0"][None, :], extra["c_0"][None, :]
+    for x in torch.tensor(a["x"]):
+        h, c = cell(x[None, :], (h, c))
+    evaluator = forward(unroll(get_model("lstm-torch"), steps), instance, "g")
+    np.testing.assert_allclose(evaluator.value(unroll(get_model("lstm-torch"), steps).node(f"h[{steps}]").value),
+                               h[0].detach().numpy(), rtol=1e-12)
+    _readout(instance, h[0], extra["V"], extra["gamma"]).backward()
+    m = instance.sizes["m"]
+    for i, gate in enumerate("ifgo"):
+        rows = slice(i * m, (i + 1) * m)
+        np.testing.assert_allclose(derived[f"W_i{gate}"], cell.weight_ih.grad[rows].numpy(), rtol=1e-9, atol=1e-12)
+        np.testing.assert_allclose(derived[f"W_h{gate}"], cell.weight_hh.grad[rows].numpy(), rtol=1e-9, atol=1e-12)
+        np.testing.assert_allclose(derived[f"b_i{gate}"], cell.bias_ih.grad[rows].numpy(), rtol=1e-9, atol=1e-12)
+        np.testing.assert_allclose(derived[f"b_h{gate}"], cell.bias_hh.grad[rows].numpy(), rtol=1e-9, atol=1e-12)
+    for name in ("h_0", "c_0", "V", "gamma"):
+        np.testing.assert_allclose(derived[name], extra[name].grad.numpy(), rtol=1e-9, atol=1e-12)
+
+
+# ---------------------------------------------------------------- Goodfellow's closed forms
+
+def goodfellow_closed_forms(instance: Instance) -> dict:
+    """Eq. 10.18-10.28 of Deep Learning, with 10.21's factors in the order that type-checks."""
+    p, x, y = instance.arrays, instance.arrays["x"], instance.labels["y"]
+    n = len(x)
+    h = [p["h_0"]]
+    grad_o = []
+    for t in range(n):
+        h.append(np.tanh(p["b"] + p["W"] @ h[-1] + p["U"] @ x[t]))
+        o = p["c"] + p["V"] @ h[-1]
+        yhat = np.exp(o - o.max()) / np.exp(o - o.max()).sum()
+        grad_o.append(yhat - np.eye(len(o))[y[t] - 1])  # 10.18
+    grad_h = [None] * (n + 1)
+    grad_h[n] = p["V"].T @ grad_o[n - 1]  # 10.19
+    for t in range(n - 1, 0, -1):  # 10.21: W^T diag(1 - h^{(t+1)2}) ∇_{h^{(t+1)}} L + V^T ∇_{o^{(t)}} L
+        grad_h[t] = p["W"].T @ np.diag(1 - h[t + 1] ** 2) @ grad_h[t + 1] + p["V"].T @ grad_o[t - 1]
+    local = [None] + [np.diag(1 - h[t] ** 2) @ grad_h[t] for t in range(1, n + 1)]
+    return {
+        "c": sum(grad_o),  # 10.22
+        "b": sum(local[1:]),  # 10.23
+        "V": sum(np.outer(grad_o[t - 1], h[t]) for t in range(1, n + 1)),  # 10.24
+        "W": sum(np.outer(local[t], h[t - 1]) for t in range(1, n + 1)),  # 10.26
+        "U": sum(np.outer(local[t], x[t - 1]) for t in range(1, n + 1)),  # 10.28
+    }
+
+
+@pytest.mark.parametrize("steps", [1, 2, 3, 5])
+def test_goodfellow_equals_the_books_closed_forms(steps):
+    m = get_model("goodfellow")
+    instance = random_instance(m, steps, np.random.default_rng(steps))
+    expected = goodfellow_closed_forms(instance)
+    for name, value in expected.items():
+        np.testing.assert_allclose(derived_gradient(derivation("goodfellow", steps, name), instance, "g"), value,
+                                   rtol=1e-10, atol=1e-13)
+
+
+# ---------------------------------------------------------------- structure
+
+@pytest.mark.parametrize("steps, paths", [(1, 1), (2, 5), (3, 21), (4, 85)])
+def test_gru_paths_from_u_z_grow_about_fourfold(steps, paths):
+    assert count_paths(unroll(get_model("gru"), steps), "U_z", "o") == paths
+
+
+@pytest.mark.parametrize("steps", [1, 2, 3, 6])
+def test_goodfellow_has_a_path_per_pair_of_steps(steps):
+    assert count_paths(unroll(get_model("goodfellow"), steps), "W", "L") == steps * (steps + 1) // 2
+
+
+def test_goodfellow_sums_a_loss_per_step():
+    d = derive(get_model("goodfellow"), 3, wrt="c")
+    assert [p.nodes for p in d.paths] == [("c", f"o[{t}]", f"L[{t}]", "L") for t in (1, 2, 3)]
+
+
+def test_a_per_step_loss_can_be_the_loss():
+    d = derive(get_model("goodfellow"), 3, wrt="W", loss="L[2]")
+    assert d.path_count == 2
+
+
+def test_leaky_gradient_with_respect_to_an_earlier_state():
+    """Seed 003, 10.9.1: the loss at step t with respect to u^{(t-3)} is one path through three transitions."""
+    d = derive(get_model("leaky"), 4, wrt="h[1]")
+    assert [p.nodes for p in d.paths] == [("h[1]", "h[2]", "h[3]", "h[4]", "l", "q", "o")]
+
+
+@pytest.mark.parametrize("name", ("gru-torch", "lstm", "lstm-torch", "goodfellow"))
+def test_a_model_without_g_refuses_an_activation(name):
+    with pytest.raises(InputError, match="no transfer function g"):
+        derive(get_model(name), 2, activation="relu")
+
+
+def test_a_model_with_a_name_used_twice_is_refused():
+    clash = Part(step=(Definition("q", ("m",), "q", Ref("x")),))
+    with pytest.raises(ValueError, match="q defined twice"):
+        model("bad", "bad", "test", clash, final_log_softmax(), "o", "W")
