@@ -17,7 +17,7 @@ from .activations import activation
 from .expr import (
     Add, Apply, ApplyDeriv, CrossEntropy, Expr, Jac, JColumn, JDiag, JIdentity, JKron, JLogSoftmax, JMatrix, JNeg,
     JProduct, JRow, JScalar, JSum, JTranspose, LogSoftmax, MatVec, Mul, Neg, Node, OneHot, Ones, Param, Pick,
-    Scale, Softmax,
+    Scale, Softmax, SquaredNorm, Const, Zeros,
 )
 
 SCALAR = sympy.Integer(1)
@@ -123,6 +123,12 @@ def _d_cross_entropy(expr: CrossEntropy, scope: Scope) -> Jac | None:
     return JProduct((JRow(Add((probabilities, Neg(one_hot)))), inner))
 
 
+def _d_squared_norm(expr: SquaredNorm, scope: Scope) -> Jac | None:
+    """D‖v‖² = 2 v^T D(v)."""
+    inner = _d(expr.arg, scope)
+    return None if inner is None else JProduct((JScalar(Const(2), SCALAR), JRow(expr.arg), inner))
+
+
 def _constant(expr: Expr, scope: Scope) -> None:
     return None
 
@@ -160,6 +166,9 @@ _RULES: dict[type, Callable[[Expr, Scope], Jac | None]] = {
     Mul: _d_mul,
     Scale: _d_scale,
     Ones: _constant,
+    Zeros: _constant,
+    Const: _constant,
+    SquaredNorm: _d_squared_norm,
     OneHot: _constant,
     CrossEntropy: _d_cross_entropy,
     Apply: _d_apply,

@@ -77,7 +77,7 @@ def every_step_softmax(state: str = "h") -> Part:
             Definition("yhat", ("K",), r"\hat{y}", Softmax(Ref("o")), inline=True),
             Definition("L", (), "L", CrossEntropy(Ref("yhat"), Label("y"))),
         ),
-        readout=(Definition("L", (), "L", TimeSum("L")),),
+        readout=(Definition("L", (), "L", TimeSum(Ref("L"))),),
     )
 
 
@@ -97,7 +97,8 @@ def _check_names(name: str, *parts: Part) -> None:
     """Refuse a model in which two entries share a name (a loss summed over time, L = Σ_t L^{(t)},
     may share its terms' name: they are told apart by their time index)."""
     step = [d.name for part in parts for d in part.step]
-    sums = {d.expr.name for part in parts for d in part.readout if isinstance(d.expr, TimeSum)}
+    sums = {d.expr.term.name for part in parts for d in part.readout
+            if isinstance(d.expr, TimeSum) and isinstance(d.expr.term, Ref)}
     others = [e.name for part in parts for e in part.params + part.labels + part.readout] + [INPUT.name]
     names = step + [n for n in others if n not in sums]
     repeated = sorted({n for n in names if names.count(n) > 1})

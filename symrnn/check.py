@@ -107,7 +107,8 @@ def random_instance(model: Model, steps: int, rng: np.random.Generator) -> Insta
     """Small random sizes (2 to 4) and values: parameters N(0, 0.6²), inputs N(0, 1)."""
     sizes = {dim.name: int(rng.integers(2, 5)) for dim in model.dims}
     arrays = {p.name: rng.normal(0.0, 0.6, [sizes[d] for d in p.shape]) for p in model.params}
-    arrays.update({i.name: rng.normal(0.0, 1.0, [steps] + [sizes[d] for d in i.shape]) for i in model.inputs})
+    arrays.update({i.name: rng.normal(0.0, 1.0, [steps + i.lookahead] + [sizes[d] for d in i.shape])
+                   for i in model.inputs})
     labels = {label.name: _random_label(rng, sizes[label.shape[0]], steps if label.per_step else None)
               for label in model.labels}
     return Instance(sizes, arrays, labels)

@@ -26,11 +26,13 @@ class Node:
 
     name: str
     time: int | None = None
+    offset: int = 0
+    """Added to ``time`` wherever a time is shown: -1 for a model whose time starts at 0."""
 
     @property
     def ident(self) -> str:
         """The node identifier used in the CLI and in JSON: ``h[2]`` or ``l``."""
-        return self.name if self.time is None else f"{self.name}[{self.time}]"
+        return self.name if self.time is None else f"{self.name}[{self.time + self.offset}]"
 
 
 @dataclass(frozen=True)
@@ -115,9 +117,28 @@ class Ones:
 
 @dataclass(frozen=True)
 class TimeSum:
-    """Σ_t name^{(t)} over every step: a loss summed over time. Unrolling makes it an Add."""
+    """Σ_t term^{(t)} over every step, such as a loss summed over time. Unrolling makes it an Add."""
 
-    name: str
+    term: "Expr"
+
+
+@dataclass(frozen=True)
+class Const:
+    """A number written into a formula: the 2 of d‖v‖²."""
+
+    value: int
+
+
+@dataclass(frozen=True)
+class Zeros:
+    """The zero vector: an initial state fixed at 0 (h_{-1} = 0). Unrolling drops the terms it zeroes."""
+
+
+@dataclass(frozen=True)
+class SquaredNorm:
+    """‖v‖² = v^T v, the squared-error loss of one step."""
+
+    arg: "Expr"
 
 
 @dataclass(frozen=True)
@@ -178,8 +199,8 @@ class OneHot:
     size: sympy.Symbol
 
 
-Expr = (Node | Param | Ref | MatVec | Add | Neg | Mul | Scale | Ones | TimeSum | CrossEntropy | Apply | ApplyDeriv
-        | LogSoftmax | Softmax | Pick | OneHot)
+Expr = (Node | Param | Ref | MatVec | Add | Neg | Mul | Scale | Ones | Const | Zeros | TimeSum | SquaredNorm | CrossEntropy
+        | Apply | ApplyDeriv | LogSoftmax | Softmax | Pick | OneHot)
 
 # ---------------------------------------------------------------- Jacobian expressions
 
@@ -321,7 +342,7 @@ def children(expr: Expr) -> tuple[Expr, ...]:
         return (expr.matrix, expr.vector)
     if isinstance(expr, Add):
         return expr.terms
-    if isinstance(expr, (Neg, Apply, ApplyDeriv, LogSoftmax, Softmax)):
+    if isinstance(expr, (Neg, Apply, ApplyDeriv, LogSoftmax, Softmax, SquaredNorm)):
         return (expr.arg,)
     if isinstance(expr, Pick):
         return (expr.vector,)

@@ -17,9 +17,9 @@ from .calculus import Scope, jacobian
 from .errors import InputError
 from .expr import (
     Add, Apply, ApplyDeriv, CrossEntropy, Expr, Jac, Label, LogSoftmax, MatVec, Mul, Neg, Node, OneHot, Ones, Param,
-    Pick, Ref, Scale, Softmax, TimeSum, leaves,
+    Pick, Ref, Scale, Softmax, SquaredNorm, TimeSum, Zeros, leaves,
 )
-from .models import Definition, Model
+from .models import ZERO, Definition, Model
 
 GENERIC = "g"
 
@@ -118,13 +118,16 @@ def unroll(model: Model, steps: int, activation: str = GENERIC) -> Graph:
     nodes = [GraphNode(Param(p.name), "parameter", shape(p.shape)) for p in model.params]
     inline: list[tuple[Node, Expr]] = []
     for t in range(1, steps + 1):
-        nodes += [GraphNode(Node(i.name, t), "input", shape(i.shape)) for i in model.inputs]
+        nodes += [GraphNode(_node(model, i.name, t), "input", shape(i.shape)) for i in model.inputs]
         for definition in model.step:
             expr = _instantiate(model, definition.expr, t, steps, activation)
             if definition.inline:
-                inline.append((Node(definition.name, t), expr))
+                inline.append((_node(model, definition.name, t), expr))
             else:
-                nodes.append(GraphNode(Node(definition.name, t), "state", shape(definition.shape), expr))
+                nodes.append(GraphNode(_node(model, definition.name, t), "state", shape(definition.shape), expr))
+    for i in model.inputs:
+        nodes += [GraphNode(_node(model, i.name, t), "input", shape(i.shape))
+                  for t in range(steps + 1, steps + 1 + i.lookahead)]
     for definition in model.readout:
         kind = "loss" if definition.name == model.loss else "value"
         expr = _instantiate(model, definition.expr, steps, steps, activation)
@@ -168,17 +171,36 @@ def _instantiate(model: Model, expr: Expr, t: int, steps: int, activation: str) 
     return rebuild(expr, lambda e: _instantiate(model, e, t, steps, activation), model, t, steps, activation)
 
 
-def _resolve(ref: Ref, model: Model, t: int, steps: int) -> Node | Param:
+def _node(model: Model, name: str, t: int) -> Node:
+    """The node of ``name`` at step t (1-based inside; shown with the model's time offset)."""
+    return Node(name, t, model.time_offset)
+
+
+def _resolve(ref: Ref, model: Model, t: int, steps: int) -> Node | Param | Zeros:
+    """What a reference names at step t: a parameter, a node, an initial state."""
     if ref.name in model.param_names:
         return Param(ref.name)
-    if any(d.name == ref.name for d in model.readout):
+    in_time = any(d.name == ref.name for d in model.step) or ref.name in (i.name for i in model.inputs)
+    if not in_time:
         return Node(ref.name)
     time = steps if ref.last else t + ref.shift
-    if time == 0 and model.initial_param(ref.name):
-        return Param(model.initial_param(ref.name))
+    initial = model.initial_param(ref.name)
+    if time == 0 and initial:
+        return Zeros() if initial == ZERO else Param(initial)
     if time < 1:
-        raise InputError(f"model {model.name}: {ref.name} at time {time} has no value")
-    return Node(ref.name, time)
+        raise InputError(f"model {model.name}: {ref.name} at time {time + model.time_offset} has no value")
+    return _node(model, ref.name, time)
+
+
+def _zero_or(product: MatVec | Mul, *_) -> Expr:
+    """W 0 = 0 and a ⊙ 0 = 0: a product with a zero initial state is dropped."""
+    factors = (product.matrix, product.vector) if isinstance(product, MatVec) else (product.left, product.right)
+    return Zeros() if any(isinstance(f, Zeros) for f in factors) else product
+
+
+def _sum_without_zeros(terms: tuple[Expr, ...]) -> Expr:
+    kept = tuple(t for t in terms if not isinstance(t, Zeros))
+    return Add(kept) if len(kept) > 1 else kept[0] if kept else Zeros()
 
 
 def _label(label: Label, model: Model, t: int) -> Label:
@@ -193,12 +215,15 @@ _REBUILD = {
     Param: lambda e, rec, *_: e,
     Ones: lambda e, rec, *_: e,
     OneHot: lambda e, rec, model, t, *_: OneHot(_label(e.label, model, t), e.size),
-    TimeSum: lambda e, rec, model, t, n, act: Add(tuple(Node(e.name, s) for s in range(1, n + 1))),
-    Mul: lambda e, rec, *_: Mul(rec(e.left), rec(e.right)),
+    TimeSum: lambda e, rec, model, t, n, act: Add(tuple(_instantiate(model, e.term, s, n, act)
+                                                        for s in range(1, n + 1))),
+    Zeros: lambda e, rec, *_: e,
+    SquaredNorm: lambda e, rec, *_: SquaredNorm(rec(e.arg)),
+    Mul: lambda e, rec, *_: _zero_or(Mul(rec(e.left), rec(e.right)), e.left, e.right),
     Scale: lambda e, rec, *_: Scale(rec(e.scalar), rec(e.vector)),
     CrossEntropy: lambda e, rec, model, t, *_: CrossEntropy(rec(e.probabilities), _label(e.label, model, t)),
-    MatVec: lambda e, rec, *_: MatVec(rec(e.matrix), rec(e.vector)),
-    Add: lambda e, rec, *_: Add(tuple(rec(term) for term in e.terms)),
+    MatVec: lambda e, rec, *_: _zero_or(MatVec(rec(e.matrix), rec(e.vector))),
+    Add: lambda e, rec, *_: _sum_without_zeros(tuple(rec(term) for term in e.terms)),
     Neg: lambda e, rec, *_: Neg(rec(e.arg)),
     Apply: lambda e, rec, model, t, n, act: Apply(act if e.fn == GENERIC else e.fn, rec(e.arg)),
     ApplyDeriv: lambda e, rec, *_: replace(e, arg=rec(e.arg)),

@@ -9,6 +9,7 @@ the strings out.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from sympy.printing.latex import LatexPrinter
 
@@ -16,7 +17,7 @@ from .activations import ACTIVATIONS
 from .expr import (
     Add, Apply, ApplyDeriv, CrossEntropy, JColumn, JDiag, JEdge, JIdentity, JKron, JLogSoftmax, JMatrix, JName,
     JNeg, JOuter, JProduct, JRow, JScalar, JSum, JTranspose, Label, LogSoftmax, MatVec, Mul, Neg, Node, OneHot,
-    Ones, Param, Pick, Ref, Scale, Softmax, TimeSum,
+    Ones, Param, Pick, Ref, Scale, Softmax, SquaredNorm, TimeSum, Zeros,
 )
 from .graph import GENERIC, Graph
 
@@ -42,18 +43,23 @@ class NotationPrinter(LatexPrinter):
     def __init__(self, graph: Graph, last: str | None = None) -> None:
         super().__init__()
         self.graph = graph
-        self.last = last or str(graph.steps)
         model = graph.model
+        self.last = last or str(graph.steps + model.time_offset)
         self.names = {e.name: e.latex for e in model.params + model.inputs + model.labels + model.step + model.readout}
 
     # -------------------------------------------------------------- values
 
     def symbol(self, value: Node | Param, sup: str = "") -> str:
         """A node or parameter, with an optional extra superscript (such as \\top)."""
-        if isinstance(value, Param):
+        if isinstance(value, Param) or value.time is None:
             return with_superscript(self.names[value.name], sup)
-        time = "" if value.time is None else f"({value.time})"
-        return with_superscript(self.names[value.name], time + sup)
+        return self.timed(self.names[value.name], str(value.time + value.offset), sup)
+
+    def timed(self, base: str, time: str, sup: str = "") -> str:
+        """A value at a time, in the source's style: h^{(t)} or h_{t} (with an extra superscript)."""
+        if self.graph.model.time_style == "subscript":
+            return f"{base}_{{{time}}}" + (f"^{{{sup}}}" if sup else "")
+        return with_superscript(base, f"({time})" + sup)
 
     def ident(self, ident: str, sup: str = "") -> str:
         """The LaTeX of a node given by its identifier (``h[2]``)."""
@@ -67,10 +73,11 @@ class NotationPrinter(LatexPrinter):
 
     def _print_Ref(self, expr: Ref) -> str:
         """A model equation's reference, relative to t (h^{(t-1)}), or at the last step n."""
-        if expr.name in self.graph.model.param_names or any(d.name == expr.name for d in self.graph.model.readout):
+        model = self.graph.model
+        if not any(d.name == expr.name for d in model.step + model.inputs):
             return self.names[expr.name]
         time = self.last if expr.last else "t" if expr.shift == 0 else f"t{expr.shift:+d}"
-        return with_superscript(self.names[expr.name], f"({time})")
+        return self.timed(self.names[expr.name], time)
 
     def _print_MatVec(self, expr: MatVec) -> str:
         return f"{self._print(expr.matrix)} {self.grouped(expr.vector)}"
@@ -94,7 +101,17 @@ class NotationPrinter(LatexPrinter):
         return r"\mathbf{1}" if expr.vector else "1"
 
     def _print_TimeSum(self, expr: TimeSum) -> str:
-        return rf"\sum_{{t=1}}^{{{self.last}}} {with_superscript(self.names[expr.name], '(t)')}"
+        first = self.graph.model.first_time()
+        return rf"\sum_{{t={first}}}^{{{self.last}}} {self.grouped(expr.term)}"
+
+    def _print_Const(self, expr) -> str:
+        return str(expr.value)
+
+    def _print_Zeros(self, expr: Zeros) -> str:
+        return r"\mathbf{0}"
+
+    def _print_SquaredNorm(self, expr: SquaredNorm) -> str:
+        return rf"\lVert {self._print(expr.arg)} \rVert^{{2}}"
 
     def _print_CrossEntropy(self, expr: CrossEntropy) -> str:
         return rf"-\log {self.grouped(expr.probabilities)}_{{{self._print(expr.label)}}}"
@@ -102,8 +119,8 @@ class NotationPrinter(LatexPrinter):
     def _print_Label(self, expr: Label) -> str:
         name = self.names[expr.name]
         if expr.time is not None:
-            return with_superscript(name, f"({expr.time})")
-        return with_superscript(name, "(t)") if self.per_step(expr.name) else name
+            return self.timed(name, str(expr.time + self.graph.model.time_offset))
+        return self.timed(name, "t") if self.per_step(expr.name) else name
 
     def per_step(self, label: str) -> bool:
         return any(entry.name == label and entry.per_step for entry in self.graph.model.labels)
@@ -131,7 +148,8 @@ class NotationPrinter(LatexPrinter):
         return f"e_{{{self._print(expr.label)}}}"
 
     def activation(self, fn: str):
-        return ACTIVATIONS[self.graph.activation if fn == GENERIC else fn]
+        act = ACTIVATIONS[self.graph.activation if fn == GENERIC else fn]
+        return replace(act, latex=self.graph.model.generic_latex) if act.name == GENERIC else act
 
     def grouped(self, expr) -> str:
         """An operand, in parentheses when it is a sum or a difference."""

@@ -35,6 +35,8 @@ class Symbol:
     latex: str
     description: str
     per_step: bool = False
+    lookahead: int = 0
+    """An input sequence read this many steps beyond the last (a next-step target x_{N})."""
 
 
 @dataclass(frozen=True)
@@ -50,6 +52,10 @@ class Definition:
     latex: str
     expr: Expr
     inline: bool = False
+
+
+ZERO = "0"
+"""An initial state fixed at zero rather than given by a parameter."""
 
 
 @dataclass(frozen=True)
@@ -70,6 +76,12 @@ class Model:
     default_wrt: str
     suffix_letter: str = "A"
     transition_letter: str = "B"
+    time_offset: int = 0
+    """-1 when the source counts steps from 0 (h_0, ..., h_{N-1})."""
+    time_style: str = "superscript"
+    """How a time is written: "superscript" h^{(t)}, or "subscript" h_t."""
+    generic_latex: str = "g"
+    """How the source writes its generic transfer function (g, or σ)."""
 
     def symbol(self, name: str) -> Symbol | Definition:
         """The parameter, input, label or definition called ``name``."""
@@ -79,8 +91,12 @@ class Model:
         raise KeyError(name)
 
     def initial_param(self, state: str) -> str | None:
-        """The parameter that holds a state's value at time 0 (h_0 for h), if any."""
+        """The parameter that holds a state's value before the first step (h_0 for h), or ZERO, if any."""
         return dict(self.initial).get(state)
+
+    def first_time(self) -> int:
+        """The time of the first step, as the source writes it."""
+        return 1 + self.time_offset
 
     @property
     def param_names(self) -> tuple[str, ...]:

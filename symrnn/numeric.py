@@ -17,7 +17,7 @@ from .activations import numeric as activation_functions
 from .expr import (
     Add, Apply, ApplyDeriv, CrossEntropy, Expr, Jac, JColumn, JDiag, JEdge, JIdentity, JKron, JLogSoftmax, JMatrix,
     JName, JNeg, JOuter, JProduct, JRow, JScalar, JSum, JTranspose, Label, LogSoftmax, MatVec, Mul, Neg, Node,
-    OneHot, Ones, Param, Pick, Scale, Softmax, leaves,
+    OneHot, Ones, Param, Pick, Scale, Softmax, leaves, Const, SquaredNorm, Zeros,
 )
 from .graph import GENERIC, Graph
 
@@ -108,6 +108,9 @@ _VALUE: dict[type, Callable[[Expr, Evaluator], np.ndarray]] = {
     Mul: lambda e, ev: ev.value(e.left) * ev.value(e.right),
     Scale: lambda e, ev: ev.value(e.scalar) * ev.value(e.vector),
     Ones: lambda e, ev: np.float64(1.0),
+    Zeros: lambda e, ev: np.float64(0.0),
+    Const: lambda e, ev: np.float64(e.value),
+    SquaredNorm: lambda e, ev: float(np.sum(ev.value(e.arg) ** 2)),
     CrossEntropy: lambda e, ev: -np.log(ev.value(e.probabilities)[ev.instance.label(e.label)]),
     OneHot: _one_hot,
 }

@@ -16,7 +16,7 @@ from .derivation import Derivation
 from .expr import JKron, JLogSoftmax, JOuter, JProduct, Node, Ref, walk
 from .graph import GENERIC
 from .latex import NotationPrinter
-from .models import Model
+from .models import ZERO, Model
 
 LINE_WIDTH = 56
 """Visible characters per displayed line, a continuation line's indent included; longer products are
@@ -113,7 +113,7 @@ def present(derivation: Derivation, check: CheckReport | None = None, value: Val
         wrt_latex=wrt_latex,
         loss_latex=printer.ident(derivation.loss),
         shape=r" \times ".join(printer.doprint(d) for d in wrt_node.shape) or "1",
-        equations=model_equations(graph.model, printer, str(graph.steps)),
+        equations=model_equations(graph.model, printer, printer.last),
         path_count=derivation.path_count,
         paths=tuple(_path_view(term, printer) for term in derivation.paths),
         shorthands=tuple(Named(printer.doprint(s.name), printer.doprint(s.definition), printer.doprint(s.formula))
@@ -127,9 +127,11 @@ def present(derivation: Derivation, check: CheckReport | None = None, value: Val
 
 def model_equations(model: Model, printer: NotationPrinter, steps: str) -> tuple[Equation, ...]:
     """The model's equations: the step (for t = 1..n), the initial state, the readout."""
-    span = "t = 1" if steps == "1" else rf"t = 1, \dots, {steps}"
+    first = model.first_time()
+    span = f"t = {first}" if steps == str(first) else rf"t = {first}, \dots, {steps}"
     lines = [Equation(printer.doprint(Ref(d.name)), printer.doprint(d.expr), span) for d in model.step]
-    lines += [Equation(printer.symbol(Node(state, 0)), printer.names[init]) for state, init in model.initial]
+    lines += [Equation(printer.symbol(Node(state, 0, model.time_offset)),
+                       r"\mathbf{0}" if init == ZERO else printer.names[init]) for state, init in model.initial]
     lines += [Equation(d.latex, printer.doprint(d.expr)) for d in model.readout]
     return tuple(lines)
 
@@ -162,10 +164,17 @@ def visible_width(latex: str) -> int:
     return len(_SYMBOL.sub("x", _MARKUP.sub("", _RELATION.sub("xxx", latex)))) + 1
 
 
+def _generic_note(derivation: Derivation) -> str:
+    """The note on g, in the model's name for it (g, or σ in seed 002)."""
+    note = ACTIVATIONS[derivation.graph.activation].note
+    name = derivation.model.generic_latex
+    return note if name == "g" else note.replace("$g$", f"${name}$").replace("$g'$", f"${name}'$").replace("$g ", f"${name} ")
+
+
 def _notes(derivation: Derivation) -> tuple[str, ...]:
     kinds = {type(part) for _, formula in derivation.jacobians for part in walk(formula)}
     rules = tuple(text for kind, text in NOTES if kind in kinds)
     functions = derivation.model.functions
-    generic = (ACTIVATIONS[derivation.graph.activation].note,) if GENERIC in functions else ()
+    generic = (_generic_note(derivation),) if GENERIC in functions else ()
     fixed = tuple(ACTIVATIONS[fn].fixed_note for fn in functions if fn != GENERIC)
     return generic + fixed + rules

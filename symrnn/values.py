@@ -27,13 +27,26 @@ def load_values(path: str, model: Model, steps: int) -> Instance:
     sizes: dict[str, tuple[int, str]] = {"steps": (steps, "--steps")}
     arrays = {p.name: _array(data[p.name], p, p.shape, sizes, path) for p in model.params}
     for entry in model.inputs:
-        rows = data[entry.name]
-        if not isinstance(rows, list) or len(rows) != steps:
+        rows, expected = data[entry.name], steps + entry.lookahead
+        if not isinstance(rows, list) or len(rows) != expected:
             count = len(rows) if isinstance(rows, list) else "no"
-            raise InputError(f"{path}: {entry.name} has {count} rows but --steps is {steps}; give one row per step")
-        arrays[entry.name] = _array(rows, entry, ("steps",) + entry.shape, sizes, path)
-    labels = {entry.name: _label(data[entry.name], entry, sizes, path) for entry in model.labels}
-    return Instance({name: size for name, (size, _) in sizes.items() if name != "steps"}, arrays, labels)
+            extra = f" plus {entry.lookahead} (the last target)" if entry.lookahead else ""
+            raise InputError(f"{path}: {entry.name} has {count} rows but --steps is {steps}; give one row per "
+                             f"step{extra}, {expected} in all")
+        sizes[f"{entry.name} rows"] = (expected, "--steps")
+        arrays[entry.name] = _array(rows, entry, (f"{entry.name} rows",) + entry.shape, sizes, path)
+    labels = {entry.name: _labels(data[entry.name], entry, sizes, path, steps) for entry in model.labels}
+    dims = {dim.name for dim in model.dims}
+    return Instance({name: size for name, (size, _) in sizes.items() if name in dims}, arrays, labels)
+
+
+def _labels(raw: object, entry: Symbol, sizes: dict, path: str, steps: int) -> int | tuple[int, ...]:
+    """A label, or for a label sequence one label per step."""
+    if not entry.per_step:
+        return _label(raw, entry, sizes, path)
+    if not isinstance(raw, list) or len(raw) != steps:
+        raise InputError(f"{path}: {entry.name} must be a list of {steps} labels, one per step (--steps is {steps})")
+    return tuple(_label(item, entry, sizes, path) for item in raw)
 
 
 def _read(path: str) -> dict:
