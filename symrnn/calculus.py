@@ -195,8 +195,9 @@ def _simplify_product(jac: JProduct) -> Jac:
     negative, flat = _flatten(tuple(simplify(f) for f in jac.factors))
     kept = tuple(f for f in flat if not _is_identity(f)) or flat[:1]
     kept = _apply_pair_rules(kept)
-    if negative and isinstance(kept[0], JRow) and _is_difference(kept[0].vector):
-        negative, kept = False, (JRow(_swap_difference(kept[0].vector)),) + kept[1:]
+    row = next((i for i, f in enumerate(kept) if isinstance(f, JRow) and _is_difference(f.vector)), None)
+    if negative and row is not None:
+        negative, kept = False, kept[:row] + (JRow(_swap_difference(kept[row].vector)),) + kept[row + 1:]
     result = kept[0] if len(kept) == 1 else JProduct(kept)
     return JNeg(result) if negative else result
 

@@ -11,9 +11,10 @@ from dataclasses import dataclass
 
 from .errors import InputError
 from .expr import (
-    Add, Apply, CrossEntropy, Expr, Label, LogSoftmax, MatVec, Mul, Neg, Ones, Pick, Ref, Scale, Softmax, TimeSum,
+    Add, Apply, CrossEntropy, Expr, Label, LogSoftmax, MatVec, Mul, Neg, Ones, Pick, Ref, Scale, Softmax, SquaredNorm,
+    TimeSum,
 )
-from .models import Definition, Dim, Model, Symbol
+from .models import ZERO, Definition, Dim, Model, Symbol
 
 # ---------------------------------------------------------------- building blocks
 
@@ -82,14 +83,15 @@ def every_step_softmax(state: str = "h") -> Part:
 
 
 def model(name: str, title: str, source: str, cell: Part, readout: Part, loss: str, default_wrt: str,
-          dims: tuple[Dim, ...] = HIDDEN_DIMS) -> Model:
-    """A model from a cell and a readout; every name must mean one thing."""
+          dims: tuple[Dim, ...] = HIDDEN_DIMS, inputs: tuple[Symbol, ...] = (INPUT,), **notation) -> Model:
+    """A model from a cell and a readout; every name must mean one thing. ``notation`` sets the
+    Model's notation fields (time_offset, time_style, generic_latex)."""
     _check_names(name, cell, readout)
     return Model(
         name=name, title=title, source=source, dims=dims,
-        params=cell.params + readout.params, inputs=(INPUT,), labels=cell.labels + readout.labels,
+        params=cell.params + readout.params, inputs=inputs, labels=cell.labels + readout.labels,
         initial=cell.initial + readout.initial, step=cell.step + readout.step, readout=cell.readout + readout.readout,
-        loss=loss, default_wrt=default_wrt,
+        loss=loss, default_wrt=default_wrt, **notation,
     )
 
 
@@ -256,6 +258,23 @@ def leaky_cell(free_beta: bool = False) -> Part:
     )
 
 
+def deng_cell() -> Part:
+    """Seed 002 §1: h_t = σ(W x_t + V h_{t-1} + b), o_t = C h_t, with h_{-1} = 0."""
+    return Part(
+        params=(weight("W", "W", "m", "d", "input weights"), weight("V", "V", "m", "m", "recurrent weights"),
+                vector("b", "b", "hidden bias"), weight("C", "C", "d", "m", "output weights")),
+        initial=(("h", ZERO),),
+        step=(Definition("a", ("m",), "a", affine(("W", X), ("V", PREVIOUS), bias=("b",)), inline=True),
+              Definition("h", ("m",), "h", Apply("g", Ref("a"))),
+              Definition("o", ("d",), "o", MatVec(Ref("C"), Ref("h")))),
+    )
+
+
+def next_step_l2() -> Part:
+    """Seed 002 §3: L = Σ_t ‖x_{t+1} - o_t‖², each output predicting the next input."""
+    return Part(readout=(Definition("L", (), "L", TimeSum(SquaredNorm(Add((Ref("x", 1), Neg(Ref("o"))))))),))
+
+
 # ---------------------------------------------------------------- the catalogue
 
 COLLINS = "M. Collins, flipped-classroom questions on recurrent networks"
@@ -274,6 +293,10 @@ MODELS: dict[str, Model] = {m.name: m for m in (
           lstm_cell(), final_log_softmax(log_probabilities="p"), "o", "W_f"),
     model("lstm-torch", "Long short-term memory, PyTorch's equations and names", "PyTorch torch.nn.LSTMCell",
           lstm_torch_cell(), final_log_softmax(loss="L"), "L", "W_hf"),
+    model("deng", "RNN with an L2 next-step loss", "seed 002, sections 1 and 3 (Y. Deng, M. Finlayson)",
+          deng_cell(), next_step_l2(), "L", "W", dims=HIDDEN_DIMS[:2],
+          inputs=(Symbol("x", ("d",), "x", "input sequence x_0 ... x_N (x_N is only a target)", lookahead=1),),
+          time_offset=-1, time_style="subscript", generic_latex=r"\sigma"),
     model("leaky", "Leaky units", f"{GOODFELLOW}, section 10.9; seed 003, 10.9.1",
           leaky_cell(), final_log_softmax(), "o", "alpha"),
     model("leaky-free", "Leaky units with a free weight beta", "seed 003, 10.9.3 (u = alpha u + beta v)",

@@ -94,7 +94,8 @@ def _validate(graph: Graph, wrt: str, loss: str) -> None:
         raise InputError(f"--loss {loss} is not a scalar; use {graph.loss}")
     graph.node(wrt)
     if wrt == loss or count_paths(graph, wrt, loss) == 0:
-        raise InputError(f"{loss} does not depend on {wrt}: there is no path from {wrt} to {loss}")
+        raise InputError(f"{loss} does not depend on {wrt} at n = {graph.steps}: there is no path from {wrt} to "
+                         f"{loss}, so the gradient is 0")
 
 
 def _is_transition(graph: Graph, edge: tuple[str, str]) -> bool:

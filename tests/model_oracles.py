@@ -100,7 +100,18 @@ def leaky_free(p: dict, x: torch.Tensor, y, g: Callable) -> torch.Tensor:
     return log_softmax_readout(p, h, y)
 
 
+def deng(p: dict, x: torch.Tensor, y, g: Callable) -> torch.Tensor:
+    """Seed 002: h_t = σ(W x_t + V h_{t-1} + b), o_t = C h_t, h_{-1} = 0, L = Σ_t ‖x_{t+1} - o_t‖²."""
+    h = torch.zeros(p["b"].shape, dtype=torch.float64)
+    total = torch.zeros((), dtype=torch.float64)
+    for t in range(len(x) - 1):
+        h = g(p["W"] @ x[t] + p["V"] @ h + p["b"])
+        total = total + torch.sum((x[t + 1] - p["C"] @ h) ** 2)
+    return total
+
+
 FORWARD: dict[str, Callable] = {
+    "deng": deng,
     "elman": elman, "goodfellow": goodfellow, "gru": gru, "gru-torch": gru_torch, "lstm": lstm,
     "lstm-torch": lstm_torch, "leaky": leaky, "leaky-free": leaky_free,
 }
@@ -111,6 +122,6 @@ def torch_gradients(model: str, instance: Instance, activation: str) -> tuple[fl
     params = {name: torch.tensor(value, dtype=torch.float64, requires_grad=True)
               for name, value in instance.arrays.items() if name != "x"}
     x = torch.tensor(instance.arrays["x"], dtype=torch.float64)
-    loss = FORWARD[model](params, x, instance.labels["y"], G.get(activation, torch.tanh))
+    loss = FORWARD[model](params, x, instance.labels.get("y"), G.get(activation, torch.tanh))
     loss.backward()
     return float(loss.detach()), {name: tensor.grad.numpy() for name, tensor in params.items()}
