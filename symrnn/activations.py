@@ -15,8 +15,8 @@ import sympy
 
 from .errors import InputError
 
-LatexRule = Callable[[str, str], str]
-"""Given the LaTeX of g's output and of its argument, the LaTeX of g'(argument)."""
+LatexRule = Callable[[str, str, bool], str]
+"""Given the LaTeX of g's output and of its argument, and whether they are scalars, the LaTeX of g'(argument)."""
 
 _U = sympy.Symbol("u", real=True)
 
@@ -33,14 +33,28 @@ class Activation:
     unit_derivative: bool = False
     kink: float | None = None
     """Where g is not differentiable; numeric checks draw values away from it."""
+    assumes_active: bool = False
+    """ReLU with every unit assumed active (g' = 1): checks draw values where that holds."""
     note: str = ""
     """A sentence for the derivation (LaTeX in $...$) saying how g' was written."""
     fixed_note: str = ""
     """The same, where a model uses this function itself (a gate's σ), not as its g."""
 
 
-def _generic(out: str, arg: str) -> str:
+def _generic(out: str, arg: str, scalar: bool) -> str:
     return rf"g'({arg})"
+
+
+def _one(scalar: bool) -> str:
+    return "1" if scalar else r"\mathbf{1}"
+
+
+def _tanh_rule(out: str, arg: str, scalar: bool) -> str:
+    return f"1 - {out}^{{2}}" if scalar else rf"\mathbf{{1}} - {out} \odot {out}"
+
+
+def _sigmoid_rule(out: str, arg: str, scalar: bool) -> str:
+    return rf"{out}\,(1 - {out})" if scalar else rf"{out} \odot (\mathbf{{1}} - {out})"
 
 
 ACTIVATIONS: dict[str, Activation] = {
@@ -50,7 +64,7 @@ ACTIVATIONS: dict[str, Activation] = {
                    note="$g$ is the transfer function, applied elementwise, and $g'$ its derivative."),
         Activation(
             "tanh", "hyperbolic tangent", r"\tanh", sympy.tanh(_U),
-            lambda out, arg: rf"\mathbf{{1}} - {out} \odot {out}",
+            _tanh_rule,
             note=r"$g = \tanh$, so $g'(a) = 1 - \tanh^2(a)$ is written with the unit's own output: "
                  r"$\mathbf{1} - h \odot h$.",
             fixed_note=r"$\tanh'(a) = 1 - \tanh^2(a)$, written with the unit's own output where it has a name "
@@ -58,7 +72,7 @@ ACTIVATIONS: dict[str, Activation] = {
         ),
         Activation(
             "sigmoid", "logistic sigmoid", r"\sigma", 1 / (1 + sympy.exp(-_U)),
-            lambda out, arg: rf"{out} \odot (\mathbf{{1}} - {out})",
+            _sigmoid_rule,
             note=r"$g = \sigma$, so $g'(a) = \sigma(a)(1 - \sigma(a))$ is written with the unit's own "
                  r"output: $h \odot (\mathbf{1} - h)$.",
             fixed_note=r"$\sigma(a) = 1 / (1 + e^{-a})$ is the logistic sigmoid, elementwise; $\sigma'(a) = "
@@ -67,20 +81,30 @@ ACTIVATIONS: dict[str, Activation] = {
         ),
         Activation(
             "relu", "rectified linear unit", r"\operatorname{ReLU}", sympy.Max(0, _U),
-            lambda out, arg: rf"[{arg} > 0]", kink=0.0,
+            lambda out, arg, scalar: rf"[{arg} > 0]", kink=0.0,
             note=r"$g = \operatorname{ReLU}$; $[a > 0]$ is 1 where a unit is active and 0 where it is not "
                  r"(elementwise; ReLU has no derivative at 0).",
+            fixed_note=r"$\operatorname{ReLU}'(a) = [a > 0]$: 1 where a unit is active and 0 where it is not "
+                       r"(ReLU has no derivative at 0).",
         ),
         Activation(
             "identity", "identity (a linear recurrence)", r"\operatorname{id}", _U,
-            lambda out, arg: r"\mathbf{1}", unit_derivative=True,
+            lambda out, arg, scalar: _one(scalar), unit_derivative=True,
             note=r"$g$ is the identity, so $g' = 1$ and every $\operatorname{diag}(g')$ is the identity: "
                  r"it is left out.",
+        ),
+        Activation(
+            "relu-active", "ReLU with every unit assumed active", r"\operatorname{ReLU}", sympy.Max(0, _U),
+            lambda out, arg, scalar: _one(scalar), unit_derivative=True, assumes_active=True, kink=0.0,
+            note=r"Every ReLU unit is assumed active, as the exercise allows: $\operatorname{ReLU}' = 1$, so its "
+                 r"factors are left out (the check draws values where every unit is active).",
+            fixed_note=r"Every ReLU unit is assumed active, as the exercise allows: $\operatorname{ReLU}' = 1$, so "
+                       r"its factors are left out (the check draws values where every unit is active).",
         ),
     )
 }
 
-CONCRETE = tuple(name for name, act in ACTIVATIONS.items() if act.formula is not None)
+CONCRETE = tuple(name for name, act in ACTIVATIONS.items() if act.formula is not None and not act.assumes_active)
 """The activations that have numbers; a generic g is checked with each of them."""
 
 

@@ -17,7 +17,7 @@ from .activations import activation
 from .expr import (
     Add, Apply, ApplyDeriv, CrossEntropy, Expr, Jac, JColumn, JDiag, JIdentity, JKron, JLogSoftmax, JMatrix, JNeg,
     JProduct, JRow, JScalar, JSum, JTranspose, LogSoftmax, MatVec, Mul, Neg, Node, OneHot, Ones, Param, Pick,
-    Scale, Softmax, SquaredNorm, Const, Zeros,
+    Scale, Softmax, SquaredNorm, Const, Zeros, Log, Reciprocal,
 )
 
 SCALAR = sympy.Integer(1)
@@ -169,6 +169,7 @@ _RULES: dict[type, Callable[[Expr, Scope], Jac | None]] = {
     Zeros: _constant,
     Const: _constant,
     SquaredNorm: _d_squared_norm,
+    Log: _chain(lambda e, s: JDiag(Reciprocal(e.arg))),
     OneHot: _constant,
     CrossEntropy: _d_cross_entropy,
     Apply: _d_apply,
@@ -230,7 +231,16 @@ def _pick_log_softmax(left: Jac, right: Jac) -> Jac | None:
     return None
 
 
-PAIR_RULES: tuple[Callable[[Jac, Jac], Jac | None], ...] = (_pick_log_softmax,)
+def _log_of_sigmoid(left: Jac, right: Jac) -> Jac | None:
+    """diag(1/y) diag(y ⊙ (1 - y)) = diag(1 - y) when y = σ(f): the derivative of ln σ(f)."""
+    if (isinstance(left, JDiag) and isinstance(left.vector, Reciprocal) and isinstance(right, JDiag)
+            and isinstance(right.vector, ApplyDeriv) and right.vector.fn == "sigmoid"
+            and right.vector.out == left.vector.arg):
+        return JDiag(Add((Ones(), Neg(left.vector.arg))))
+    return None
+
+
+PAIR_RULES: tuple[Callable[[Jac, Jac], Jac | None], ...] = (_pick_log_softmax, _log_of_sigmoid)
 """Rules that replace two adjacent factors of a product by one."""
 
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from .errors import InputError
 from .expr import (
-    Add, Apply, CrossEntropy, Expr, Label, LogSoftmax, MatVec, Mul, Neg, Ones, Pick, Ref, Scale, Softmax, SquaredNorm,
+    Add, Apply, CrossEntropy, Expr, Label, Log, LogSoftmax, MatVec, Mul, Neg, Ones, Pick, Ref, Scale, Softmax, SquaredNorm,
     TimeSum,
 )
 from .models import ZERO, Definition, Dim, Model, Symbol
@@ -275,6 +275,31 @@ def next_step_l2() -> Part:
     return Part(readout=(Definition("L", (), "L", TimeSum(SquaredNorm(Add((Ref("x", 1), Neg(Ref("o"))))))),))
 
 
+def scalar_cell() -> Part:
+    """Seed 004 Q1.1: h^{(t)} = ReLU(w_1 x_1^{(t)} + w_2 x_2^{(t)} + u h^{(t-1)} + b_h), every value a number."""
+    number = lambda name, latex, what: Symbol(name, (), latex, what)  # noqa: E731
+    return Part(
+        params=(number("w_1", "w_{1}", "weight of input x_1"), number("w_2", "w_{2}", "weight of input x_2"),
+                number("u", "u", "recurrent weight"), number("b_h", "b_{h}", "hidden bias"),
+                number("h_0", "h_{0}", "initial state")),
+        initial=(("h", "h_0"),),
+        step=(Definition("a", (), "a", Add((Scale(Ref("w_1"), Ref("x_1")), Scale(Ref("w_2"), Ref("x_2")),
+                                            Scale(Ref("u"), PREVIOUS), Ref("b_h"))), inline=True),
+              Definition("h", (), "h", Apply("relu", Ref("a")))),
+    )
+
+
+def per_step_sigmoid_log_loss() -> Part:
+    """Seed 004 Q1.1: y^{(t)} = σ(v h^{(t)} + b_y), L^{(t)} = -ln y^{(t)}, L = Σ_t L^{(t)}."""
+    return Part(
+        params=(Symbol("v", (), "v", "output weight"), Symbol("b_y", (), "b_{y}", "output bias")),
+        step=(Definition("f", (), "f", Add((Scale(Ref("v"), Ref("h")), Ref("b_y"))), inline=True),
+              Definition("y", (), "y", Apply("sigmoid", Ref("f"))),
+              Definition("L", (), "L", Neg(Log(Ref("y"))))),
+        readout=(Definition("L", (), "L", TimeSum(Ref("L"))),),
+    )
+
+
 # ---------------------------------------------------------------- the catalogue
 
 COLLINS = "M. Collins, flipped-classroom questions on recurrent networks"
@@ -297,6 +322,10 @@ MODELS: dict[str, Model] = {m.name: m for m in (
           deng_cell(), next_step_l2(), "L", "W", dims=HIDDEN_DIMS[:2],
           inputs=(Symbol("x", ("d",), "x", "input sequence x_0 ... x_N (x_N is only a target)", lookahead=1),),
           time_offset=-1, time_style="subscript", generic_latex=r"\sigma"),
+    model("scalar", "A scalar RNN with a loss at every step", "seed 004, Q1.1 (graded homework on RNNs)",
+          scalar_cell(), per_step_sigmoid_log_loss(), "L", "w_1", dims=(),
+          inputs=(Symbol("x_1", (), "x_{1}", "first input, one number per step"),
+                  Symbol("x_2", (), "x_{2}", "second input, one number per step")), scalar=True),
     model("leaky", "Leaky units", f"{GOODFELLOW}, section 10.9; seed 003, 10.9.1",
           leaky_cell(), final_log_softmax(), "o", "alpha"),
     model("leaky-free", "Leaky units with a free weight beta", "seed 003, 10.9.3 (u = alpha u + beta v)",

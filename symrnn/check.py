@@ -122,7 +122,7 @@ def _random_label(rng: np.random.Generator, count: int, steps: int | None) -> in
 
 
 def draw_instance(graph: Graph, activations: tuple[str, ...], rng: np.random.Generator,
-                  attempts: int = 100) -> Instance:
+                  attempts: int = 1000) -> Instance:
     """A random instance whose activation inputs all stay KINK_MARGIN away from any kink."""
     for _ in range(attempts):
         instance = random_instance(graph.model, graph.steps, rng)
@@ -132,11 +132,16 @@ def draw_instance(graph: Graph, activations: tuple[str, ...], rng: np.random.Gen
 
 
 def kink_distance(graph: Graph, instance: Instance, activation: str) -> float:
-    """How close the input of any function with a kink comes to it (infinite when none has one)."""
+    """How close the input of any function with a kink comes to it (infinite when none has one);
+    for ReLU assumed active, how far the inputs are above 0 (negative when a unit is inactive)."""
     evaluator = forward(graph, instance, activation)
-    distances = [float(np.min(np.abs(np.asarray(evaluator.value(e.arg)) - kink)))
-                 for e in _applications(graph)
-                 if (kink := ACTIVATIONS[activation if e.fn == GENERIC else e.fn].kink) is not None]
+    distances = []
+    for application in _applications(graph):
+        act = ACTIVATIONS[activation if application.fn == GENERIC else application.fn]
+        if act.kink is None:
+            continue
+        offset = np.asarray(evaluator.value(application.arg)) - act.kink
+        distances.append(float(np.min(offset if act.assumes_active else np.abs(offset))))
     return min(distances, default=float("inf"))
 
 
@@ -175,6 +180,6 @@ def _check_one(derivation: Derivation, instance: Instance, activation: str, tole
     path_sum = relative_error(path_sum_gradient(derivation, instance, activation), reference)
     shaped = relative_error(derived_gradient(derivation, instance, activation), reference)
     functions = derivation.model.functions
-    label = activation if GENERIC in functions else ", ".join(functions)
+    label = activation if GENERIC in functions else ", ".join(derivation.graph.function(fn) for fn in functions)
     return CheckResult(label, path_sum, shaped, max(path_sum, shaped) <= tolerance)
 

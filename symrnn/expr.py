@@ -130,6 +130,20 @@ class Const:
 
 
 @dataclass(frozen=True)
+class Log:
+    """The natural logarithm, elementwise."""
+
+    arg: "Expr"
+
+
+@dataclass(frozen=True)
+class Reciprocal:
+    """1 / v, elementwise."""
+
+    arg: "Expr"
+
+
+@dataclass(frozen=True)
 class Zeros:
     """The zero vector: an initial state fixed at 0 (h_{-1} = 0). Unrolling drops the terms it zeroes."""
 
@@ -199,7 +213,7 @@ class OneHot:
     size: sympy.Symbol
 
 
-Expr = (Node | Param | Ref | MatVec | Add | Neg | Mul | Scale | Ones | Const | Zeros | TimeSum | SquaredNorm | CrossEntropy
+Expr = (Node | Param | Ref | MatVec | Add | Neg | Mul | Scale | Ones | Const | Log | Reciprocal | Zeros | TimeSum | SquaredNorm | CrossEntropy
         | Apply | ApplyDeriv | LogSoftmax | Softmax | Pick | OneHot)
 
 # ---------------------------------------------------------------- Jacobian expressions
@@ -342,7 +356,7 @@ def children(expr: Expr) -> tuple[Expr, ...]:
         return (expr.matrix, expr.vector)
     if isinstance(expr, Add):
         return expr.terms
-    if isinstance(expr, (Neg, Apply, ApplyDeriv, LogSoftmax, Softmax, SquaredNorm)):
+    if isinstance(expr, (Neg, Apply, ApplyDeriv, LogSoftmax, Softmax, SquaredNorm, Log, Reciprocal)):
         return (expr.arg,)
     if isinstance(expr, Pick):
         return (expr.vector,)

@@ -17,7 +17,7 @@ from .calculus import Scope, jacobian
 from .errors import InputError
 from .expr import (
     Add, Apply, ApplyDeriv, CrossEntropy, Expr, Jac, Label, LogSoftmax, MatVec, Mul, Neg, Node, OneHot, Ones, Param,
-    Pick, Ref, Scale, Softmax, SquaredNorm, TimeSum, Zeros, leaves,
+    Pick, Ref, Scale, Softmax, SquaredNorm, TimeSum, Zeros, leaves, Log, Const,
 )
 from .models import ZERO, Definition, Model
 
@@ -99,6 +99,10 @@ class Graph:
     def loss(self) -> str:
         return self.model.loss
 
+    def function(self, fn: str) -> str:
+        """The transfer function a model's ``fn`` is in this graph (g replaced by the activation)."""
+        return _function(fn, self.activation)
+
 
 def dims(model: Model) -> dict[str, sympy.Symbol]:
     """The model's dimensions as SymPy symbols (positive integers)."""
@@ -109,7 +113,7 @@ def unroll(model: Model, steps: int, activation: str = GENERIC) -> Graph:
     """The graph of ``model`` unrolled for ``steps`` steps, with g replaced by ``activation``."""
     if steps < 1:
         raise InputError(f"steps must be at least 1 (got {steps})")
-    if activation != GENERIC and GENERIC not in model.functions:
+    if activation != GENERIC and GENERIC not in model.functions and not (activation == ACTIVE and "relu" in model.functions):
         fixed = ", ".join(model.functions)
         raise InputError(f"model {model.name} has no transfer function g to choose (it uses {fixed} as its "
                          f"source defines them); leave out --activation")
@@ -192,6 +196,18 @@ def _resolve(ref: Ref, model: Model, t: int, steps: int) -> Node | Param | Zeros
     return _node(model, ref.name, time)
 
 
+ACTIVE = "relu-active"
+"""What ReLU becomes under the assumption that every unit is active."""
+
+
+def _function(fn: str, activation: str) -> str:
+    """The function an application uses: g replaced by the chosen activation; ReLU by ReLU with
+    every unit active when that activation is chosen for a model whose ReLU is fixed."""
+    if fn == GENERIC:
+        return activation
+    return ACTIVE if fn == "relu" and activation == ACTIVE else fn
+
+
 def _zero_or(product: MatVec | Mul, *_) -> Expr:
     """W 0 = 0 and a ⊙ 0 = 0: a product with a zero initial state is dropped."""
     factors = (product.matrix, product.vector) if isinstance(product, MatVec) else (product.left, product.right)
@@ -219,13 +235,15 @@ _REBUILD = {
                                                         for s in range(1, n + 1))),
     Zeros: lambda e, rec, *_: e,
     SquaredNorm: lambda e, rec, *_: SquaredNorm(rec(e.arg)),
+    Log: lambda e, rec, *_: Log(rec(e.arg)),
+    Const: lambda e, rec, *_: e,
     Mul: lambda e, rec, *_: _zero_or(Mul(rec(e.left), rec(e.right)), e.left, e.right),
     Scale: lambda e, rec, *_: Scale(rec(e.scalar), rec(e.vector)),
     CrossEntropy: lambda e, rec, model, t, *_: CrossEntropy(rec(e.probabilities), _label(e.label, model, t)),
     MatVec: lambda e, rec, *_: _zero_or(MatVec(rec(e.matrix), rec(e.vector))),
     Add: lambda e, rec, *_: _sum_without_zeros(tuple(rec(term) for term in e.terms)),
     Neg: lambda e, rec, *_: Neg(rec(e.arg)),
-    Apply: lambda e, rec, model, t, n, act: Apply(act if e.fn == GENERIC else e.fn, rec(e.arg)),
+    Apply: lambda e, rec, model, t, n, act: Apply(_function(e.fn, act), rec(e.arg)),
     ApplyDeriv: lambda e, rec, *_: replace(e, arg=rec(e.arg)),
     LogSoftmax: lambda e, rec, *_: LogSoftmax(rec(e.arg)),
     Softmax: lambda e, rec, *_: Softmax(rec(e.arg)),

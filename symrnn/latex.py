@@ -45,6 +45,7 @@ class NotationPrinter(LatexPrinter):
         self.graph = graph
         model = graph.model
         self.last = last or str(graph.steps + model.time_offset)
+        self.scalar = model.scalar
         self.names = {e.name: e.latex for e in model.params + model.inputs + model.labels + model.step + model.readout}
 
     # -------------------------------------------------------------- values
@@ -92,13 +93,14 @@ class NotationPrinter(LatexPrinter):
         return f"-{self.grouped(expr.arg)}"
 
     def _print_Mul(self, expr: Mul) -> str:
-        return rf"{self.grouped(expr.left)} \odot {self.grouped(expr.right)}"
+        operator = r"\," if self.scalar else r" \odot "
+        return f"{self.grouped(expr.left)}{operator}{self.grouped(expr.right)}"
 
     def _print_Scale(self, expr: Scale) -> str:
         return f"{self.grouped(expr.scalar)} {self.grouped(expr.vector)}"
 
     def _print_Ones(self, expr: Ones) -> str:
-        return r"\mathbf{1}" if expr.vector else "1"
+        return r"\mathbf{1}" if expr.vector and not self.scalar else "1"
 
     def _print_TimeSum(self, expr: TimeSum) -> str:
         first = self.graph.model.first_time()
@@ -108,7 +110,13 @@ class NotationPrinter(LatexPrinter):
         return str(expr.value)
 
     def _print_Zeros(self, expr: Zeros) -> str:
-        return r"\mathbf{0}"
+        return "0" if self.scalar else r"\mathbf{0}"
+
+    def _print_Log(self, expr) -> str:
+        return rf"\ln {self.grouped(expr.arg)}" if self.scalar else rf"\log({self._print(expr.arg)})"
+
+    def _print_Reciprocal(self, expr) -> str:
+        return rf"\frac{{1}}{{{self._print(expr.arg)}}}"
 
     def _print_SquaredNorm(self, expr: SquaredNorm) -> str:
         return rf"\lVert {self._print(expr.arg)} \rVert^{{2}}"
@@ -133,7 +141,7 @@ class NotationPrinter(LatexPrinter):
         if act.name == GENERIC:
             return f"{act.latex}'({self._print(expr.arg)})"
         out = self._print(expr.out) if expr.out is not None else self._print(Apply(expr.fn, expr.arg))
-        return act.derivative(out, self._print(expr.arg))
+        return act.derivative(out, self._print(expr.arg), self.scalar)
 
     def _print_LogSoftmax(self, expr: LogSoftmax) -> str:
         return rf"\operatorname{{LS}}({self._print(expr.arg)})"
@@ -169,12 +177,16 @@ class NotationPrinter(LatexPrinter):
         return self._print(jac.matrix)
 
     def _print_JDiag(self, jac: JDiag) -> str:
+        if self.scalar:
+            return self.grouped(jac.vector)
         return rf"\operatorname{{diag}}({self._print(jac.vector)})"
 
     def _print_JIdentity(self, jac: JIdentity) -> str:
-        return f"I_{{{self._print(jac.dim)}}}"
+        return "1" if self.scalar else f"I_{{{self._print(jac.dim)}}}"
 
     def _print_JKron(self, jac: JKron) -> str:
+        if self.scalar:
+            return self.grouped(jac.vector)
         return rf"{self.transposed_vector(jac.vector)} \otimes I_{{{self._print(jac.dim)}}}"
 
     def _print_JRow(self, jac: JRow) -> str:
@@ -187,7 +199,9 @@ class NotationPrinter(LatexPrinter):
         return self.grouped(jac.value)
 
     def transposed_vector(self, vector) -> str:
-        """v^\\top: a symbol gets the superscript, anything else parentheses first."""
+        """v^\\top: a symbol gets the superscript, anything else parentheses first (a number: v)."""
+        if self.scalar:
+            return self.grouped(vector)
         if isinstance(vector, (Node, Param)):
             return self.symbol(vector, TOP)
         return rf"{self.grouped(vector)}^{{{TOP}}}"
@@ -223,6 +237,8 @@ class NotationPrinter(LatexPrinter):
 
     def _print_JTranspose(self, jac: JTranspose) -> str:
         inner = jac.arg
+        if self.scalar:
+            return self.grouped_jac(inner)
         if isinstance(inner, JName):
             return self._print_JName(inner, TOP)
         if isinstance(inner, JMatrix):

@@ -82,6 +82,8 @@ class Model:
     """How a time is written: "superscript" h^{(t)}, or "subscript" h_t."""
     generic_latex: str = "g"
     """How the source writes its generic transfer function (g, or σ)."""
+    scalar: bool = False
+    """Every value is a number (seed 004's network): no diag, no transposes, no ⊙ in the notation."""
 
     def symbol(self, name: str) -> Symbol | Definition:
         """The parameter, input, label or definition called ``name``."""

@@ -17,7 +17,7 @@ from .activations import numeric as activation_functions
 from .expr import (
     Add, Apply, ApplyDeriv, CrossEntropy, Expr, Jac, JColumn, JDiag, JEdge, JIdentity, JKron, JLogSoftmax, JMatrix,
     JName, JNeg, JOuter, JProduct, JRow, JScalar, JSum, JTranspose, Label, LogSoftmax, MatVec, Mul, Neg, Node,
-    OneHot, Ones, Param, Pick, Scale, Softmax, leaves, Const, SquaredNorm, Zeros,
+    OneHot, Ones, Param, Pick, Scale, Softmax, leaves, Const, SquaredNorm, Zeros, Log, Reciprocal,
 )
 from .graph import GENERIC, Graph
 
@@ -110,6 +110,8 @@ _VALUE: dict[type, Callable[[Expr, Evaluator], np.ndarray]] = {
     Ones: lambda e, ev: np.float64(1.0),
     Zeros: lambda e, ev: np.float64(0.0),
     Const: lambda e, ev: np.float64(e.value),
+    Log: lambda e, ev: np.log(ev.value(e.arg)),
+    Reciprocal: lambda e, ev: 1.0 / ev.value(e.arg),
     SquaredNorm: lambda e, ev: float(np.sum(ev.value(e.arg) ** 2)),
     CrossEntropy: lambda e, ev: -np.log(ev.value(e.probabilities)[ev.instance.label(e.label)]),
     OneHot: _one_hot,
@@ -139,7 +141,7 @@ _MATRIX: dict[type, Callable] = {
     JEdge: lambda j, ev, f: ev.matrix(f[j], f),
     JName: lambda j, ev, f: ev.matrix(f[j], f),
     JMatrix: lambda j, ev, f: ev.value(j.matrix),
-    JDiag: lambda j, ev, f: np.diag(ev.value(j.vector)),
+    JDiag: lambda j, ev, f: np.diag(np.atleast_1d(ev.value(j.vector))),
     JIdentity: lambda j, ev, f: _eye(j.dim, ev),
     JKron: lambda j, ev, f: np.kron(ev.value(j.vector)[None, :], _eye(j.dim, ev)),
     JRow: lambda j, ev, f: np.atleast_1d(ev.value(j.vector))[None, :],

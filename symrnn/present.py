@@ -176,5 +176,5 @@ def _notes(derivation: Derivation) -> tuple[str, ...]:
     rules = tuple(text for kind, text in NOTES if kind in kinds)
     functions = derivation.model.functions
     generic = (_generic_note(derivation),) if GENERIC in functions else ()
-    fixed = tuple(ACTIVATIONS[fn].fixed_note for fn in functions if fn != GENERIC)
+    fixed = tuple(ACTIVATIONS[derivation.graph.function(fn)].fixed_note for fn in functions if fn != GENERIC)
     return generic + fixed + rules

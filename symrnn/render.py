@@ -53,10 +53,10 @@ def sci(number: float) -> str:
 
 def check_sentence(report: CheckReport) -> str:
     """One sentence that says what the check measured and whether it passed."""
-    sizes = ", ".join(f"{name} = {size}" for name, size in report.sizes)
+    sizes = "".join(f"; {name} = {size}" for name, size in report.sizes)
     worst = max(max(r.path_sum_error, r.shaped_error) for r in report.results)
     verdict = "passed" if report.passed else "FAILED"
-    return (f"Checked at random values (seed {report.seed}; {sizes}) against five-point central finite "
+    return (f"Checked at random values (seed {report.seed}{sizes}) against five-point central finite "
             f"differences in float64 (step {report.step:g}): largest relative error {worst:.1e}, "
             f"tolerance {report.tolerance:g}; {verdict}.")
 
@@ -74,7 +74,11 @@ def lead(loop, derivative: str) -> str:
 def rows(lines, loop, derivative: str, indent: str = "") -> str:
     """One term of a multi-line sum, its continuation lines indented further (``indent`` is the
     source indentation of the template's lines)."""
-    first = lead(loop, derivative) + lines[0]
+    head = lines[0]
+    if not loop.first and head.startswith("-"):  # + -x reads as - x
+        first = r"&\quad - " + head[1:]
+    else:
+        first = lead(loop, derivative) + head
     rest = [indent + r"&\qquad " + line for line in lines[1:]]
     return " \\\\\n".join([first] + rest) + eol(loop)
 

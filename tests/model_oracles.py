@@ -10,6 +10,7 @@ from typing import Callable
 
 import torch
 
+from symrnn.catalogue import get_model
 from symrnn.numeric import Instance
 
 G = {"tanh": torch.tanh, "sigmoid": torch.sigmoid, "relu": torch.relu, "identity": lambda a: a}
@@ -110,7 +111,17 @@ def deng(p: dict, x: torch.Tensor, y, g: Callable) -> torch.Tensor:
     return total
 
 
+def scalar(p: dict, x: dict, y, g: Callable) -> torch.Tensor:
+    """Seed 004 Q1.1: h = ReLU(w_1 x_1 + w_2 x_2 + u h + b_h), y = σ(v h + b_y), L = Σ_t -ln y^{(t)}."""
+    h, total = p["h_0"], torch.zeros((), dtype=torch.float64)
+    for x1, x2 in zip(x["x_1"], x["x_2"]):
+        h = torch.relu(p["w_1"] * x1 + p["w_2"] * x2 + p["u"] * h + p["b_h"])
+        total = total - torch.log(torch.sigmoid(p["v"] * h + p["b_y"]))
+    return total
+
+
 FORWARD: dict[str, Callable] = {
+    "scalar": scalar,
     "deng": deng,
     "elman": elman, "goodfellow": goodfellow, "gru": gru, "gru-torch": gru_torch, "lstm": lstm,
     "lstm-torch": lstm_torch, "leaky": leaky, "leaky-free": leaky_free,
@@ -119,9 +130,11 @@ FORWARD: dict[str, Callable] = {
 
 def torch_gradients(model: str, instance: Instance, activation: str) -> tuple[float, dict]:
     """The loss and the gradient of every parameter, by autograd of the model written directly."""
+    inputs = {i.name for i in get_model(model).inputs}
     params = {name: torch.tensor(value, dtype=torch.float64, requires_grad=True)
-              for name, value in instance.arrays.items() if name != "x"}
-    x = torch.tensor(instance.arrays["x"], dtype=torch.float64)
+              for name, value in instance.arrays.items() if name not in inputs}
+    xs = {name: torch.tensor(instance.arrays[name], dtype=torch.float64) for name in sorted(inputs)}
+    x = xs["x"] if "x" in xs else xs
     loss = FORWARD[model](params, x, instance.labels.get("y"), G.get(activation, torch.tanh))
     loss.backward()
     return float(loss.detach()), {name: tensor.grad.numpy() for name, tensor in params.items()}

@@ -241,3 +241,42 @@ def test_a_model_with_a_name_used_twice_is_refused():
     clash = Part(step=(Definition("q", ("m",), "q", Ref("x")),))
     with pytest.raises(ValueError, match="q defined twice"):
         model("bad", "bad", "test", clash, final_log_softmax(), "o", "W")
+
+
+# ---------------------------------------------------------------- the seeds' questions
+
+def expanded(name: str, steps: int, wrt: str, loss: str, activation: str = "g") -> list[str]:
+    """Each path's expanded term as the document prints it."""
+    from symrnn.present import present
+    doc = present(derive(get_model(name), steps, wrt=wrt, loss=loss, activation=activation))
+    return [" ".join(path.expanded) for path in doc.paths]
+
+
+def test_seed_004_q1_1_first_loss():
+    """∂L(y^{(1)})/∂w_1 with every ReLU unit active: -(1 - y^{(1)}) v x_1^{(1)}, as the seed simplifies."""
+    assert expanded("scalar", 1, "w_1", "L[1]", "relu-active") == [r"-(1 - y^{(1)})\, v\, x_{1}^{(1)}"]
+
+
+def test_seed_004_q1_1_two_paths_to_the_second_loss():
+    assert expanded("scalar", 2, "w_1", "L[2]", "relu-active") == [
+        r"-(1 - y^{(2)})\, v\, u\, x_{1}^{(1)}",
+        r"-(1 - y^{(2)})\, v\, x_{1}^{(2)}",
+    ]
+
+
+def test_seed_004_q1_1_without_the_assumption_keeps_the_relu_factors():
+    assert expanded("scalar", 1, "w_1", "L[1]") == [r"-(1 - y^{(1)})\, v\, [a^{(1)} > 0]\, x_{1}^{(1)}"]
+
+
+def test_seed_004_q1_1_sgd_updates_over_three_steps():
+    """Updating after each L(y^{(t)}) touches w_1 once per path into it: 1 + 2 + 3 = 6."""
+    graph = unroll(get_model("scalar"), 3)
+    assert [count_paths(graph, "w_1", f"L[{t}]") for t in (1, 2, 3)] == [1, 2, 3]
+    assert count_paths(graph, "w_1", "L") == 6
+
+
+def test_relu_active_check_draws_values_where_every_unit_is_active():
+    d = derive(get_model("scalar"), 3, wrt="u", activation="relu-active")
+    report = check(d, seed=4)
+    assert report.passed
+    assert report.results[0].activation == "relu-active, sigmoid"
