@@ -17,7 +17,7 @@ from .activations import activation
 from .expr import (
     Add, Apply, ApplyDeriv, CrossEntropy, Expr, Jac, JColumn, JDiag, JIdentity, JKron, JLogSoftmax, JMatrix, JNeg,
     JProduct, JRow, JScalar, JSum, JTranspose, LogSoftmax, MatVec, Mul, Neg, Node, OneHot, Ones, Param, Pick,
-    Scale, Softmax, SquaredNorm, Const, Zeros, Log, Reciprocal,
+    Scale, Softmax, SquaredNorm, Const, Zeros, Log, Reciprocal, Concat, JBlock,
 )
 
 SCALAR = sympy.Integer(1)
@@ -51,6 +51,8 @@ def size(expr: Expr, scope: Scope) -> sympy.Symbol:
         return shape[0] if shape else SCALAR
     if isinstance(expr, MatVec):
         return scope.shapes[expr.matrix][0]
+    if isinstance(expr, Concat):
+        return sympy.Add(*(size(part, scope) for part in expr.parts))
     if isinstance(expr, Add):
         return size(next(t for t in expr.terms if not isinstance(t, Ones)), scope)
     if isinstance(expr, Mul):
@@ -76,10 +78,24 @@ def _d_matvec(expr: MatVec, scope: Scope) -> Jac | None:
     parts = []
     if expr.matrix == scope.wrt:
         parts.append(JKron(expr.vector, scope.shapes[expr.matrix][0]))
-    inner = _d(expr.vector, scope)
-    if inner is not None:
-        parts.append(JProduct((JMatrix(expr.matrix), inner)))
+    if isinstance(expr.vector, Concat):
+        parts += _d_blocks(expr.matrix, expr.vector, scope)
+    else:
+        inner = _d(expr.vector, scope)
+        if inner is not None:
+            parts.append(JProduct((JMatrix(expr.matrix), inner)))
     return _sum(parts)
+
+
+def _d_blocks(matrix: Param, concat: Concat, scope: Scope) -> list[Jac]:
+    """D(V CONCAT(u, v)) = V_{[1]} D(u) + V_{[2]} D(v): each part meets its block of V's columns."""
+    sizes = tuple(size(part, scope) for part in concat.parts)
+    found = []
+    for index, part in enumerate(concat.parts):
+        inner = _d(part, scope)
+        if inner is not None:
+            found.append(JProduct((JBlock(matrix, index, sizes), inner)))
+    return found
 
 
 def _d_apply(expr: Apply, scope: Scope) -> Jac | None:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from .errors import InputError
 from .expr import (
-    Add, Apply, CrossEntropy, Expr, Label, Log, LogSoftmax, MatVec, Mul, Neg, Ones, Pick, Ref, Scale, Softmax, SquaredNorm,
+    Add, Apply, Concat, CrossEntropy, Expr, Label, Log, LogSoftmax, MatVec, Mul, Neg, Ones, Pick, Ref, Scale, Softmax, SquaredNorm,
     TimeSum,
 )
 from .models import ZERO, Definition, Dim, Model, Symbol
@@ -300,6 +300,40 @@ def per_step_sigmoid_log_loss() -> Part:
     )
 
 
+def bidirectional_cell(shared: bool = False) -> Part:
+    """Seed 000 Q2: forward h^{(t)} and backward η^{(t)} = g(W^{bhx} x^{(t)} + W^{bhh} η^{(t+1)} + b^{bh});
+    with ``shared``, the backward direction uses the forward weights (seed 004 Q1.4)."""
+    forward = elman_cell()
+    eta0 = vector("eta_0", r"\eta^{0}", "initial backward state eta^{(n+1)}")
+    backward = {"x": "W_hx", "h": "W_hh", "b": "b_h"} if shared else {"x": "W_bhx", "h": "W_bhh", "b": "b_bh"}
+    own = () if shared else (weight("W_bhx", "W^{bhx}", "m", "d", "backward input weights"),
+                             weight("W_bhh", "W^{bhh}", "m", "m", "backward recurrent weights"),
+                             vector("b_bh", "b^{bh}", "backward bias"))
+    return Part(
+        params=forward.params + own + (eta0,), initial=forward.initial + (("eta", "eta_0"),),
+        step=forward.step + (
+            Definition("alpha", ("m",), r"\bar{a}", affine((backward["x"], X), (backward["h"], Ref("eta", 1)),
+                                                             bias=(backward["b"],)), inline=True, backward=True),
+            Definition("eta", ("m",), r"\eta", Apply("g", Ref("alpha")), backward=True)),
+    )
+
+
+def concat_readout() -> Part:
+    """Seed 000 Q2: l = V CONCAT(h^{(i)}, η^{(i)}) + γ at position i, q = LS(l), o = -q_y."""
+    return Part(
+        params=(weight("V", "V", "K", "2*m", "output weights (K x 2m)"), vector("gamma", r"\gamma", "output bias", "K")),
+        labels=(Symbol("y", ("K",), "y", "the correct label at position i, 1..K"),),
+        readout=(
+            Definition("l", ("K",), "l", Add((MatVec(Ref("V"), Concat((Ref("h", position=True),
+                                                                       Ref("eta", position=True)))), Ref("gamma")))),
+            Definition("q", ("K",), "q", LogSoftmax(Ref("l"))),
+            Definition("o", (), "o", Neg(Pick(Ref("q"), Label("y")))),
+        ),
+    )
+
+
+BIDIRECTIONAL_DIMS = HIDDEN_DIMS + (Dim("2*m", "twice the hidden units (a CONCAT of h and eta)", (2, "m")),)
+
 # ---------------------------------------------------------------- the catalogue
 
 COLLINS = "M. Collins, flipped-classroom questions on recurrent networks"
@@ -326,6 +360,11 @@ MODELS: dict[str, Model] = {m.name: m for m in (
           scalar_cell(), per_step_sigmoid_log_loss(), "L", "w_1", dims=(),
           inputs=(Symbol("x_1", (), "x_{1}", "first input, one number per step"),
                   Symbol("x_2", (), "x_{2}", "second input, one number per step")), scalar=True),
+    model("birnn", "Bidirectional RNN", f"seed 000, Question 2 ({COLLINS})",
+          bidirectional_cell(), concat_readout(), "o", "W_hx", dims=BIDIRECTIONAL_DIMS),
+    model("birnn-shared", "Bidirectional RNN with one set of weights for both directions",
+          "seed 004, Q1.4 (graded homework on RNNs)",
+          bidirectional_cell(shared=True), concat_readout(), "o", "W_hx", dims=BIDIRECTIONAL_DIMS),
     model("leaky", "Leaky units", f"{GOODFELLOW}, section 10.9; seed 003, 10.9.1",
           leaky_cell(), final_log_softmax(), "o", "alpha"),
     model("leaky-free", "Leaky units with a free weight beta", "seed 003, 10.9.3 (u = alpha u + beta v)",

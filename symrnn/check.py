@@ -105,7 +105,9 @@ def relative_error(derived: np.ndarray, reference: np.ndarray) -> float:
 
 def random_instance(model: Model, steps: int, rng: np.random.Generator) -> Instance:
     """Small random sizes (2 to 4) and values: parameters N(0, 0.6²), inputs N(0, 1)."""
-    sizes = {dim.name: int(rng.integers(2, 5)) for dim in model.dims}
+    sizes: dict[str, int] = {}
+    for dim in model.dims:
+        sizes[dim.name] = dim.times[0] * sizes[dim.times[1]] if dim.times else int(rng.integers(2, 5))
     arrays = {p.name: rng.normal(0.0, 0.6, [sizes[d] for d in p.shape]) for p in model.params}
     arrays.update({i.name: rng.normal(0.0, 1.0, [steps + i.lookahead] + [sizes[d] for d in i.shape])
                    for i in model.inputs})

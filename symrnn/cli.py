@@ -90,11 +90,16 @@ def cli() -> None:
 @click.option("--steps", "-n", type=click.IntRange(1, MAX_STEPS), default=3, show_default=True,
               help=f"Time steps to unroll (1 to {MAX_STEPS}).")
 @click.option("--wrt", metavar="NAME",
-              help="Differentiate with respect to a parameter (elman: W_hx, W_hh, b_h, h_0, V, gamma), "
-                   "an input x[t] or a hidden node h[t].  [default: the model's first weight, W_hx]")
-@click.option("--loss", metavar="NODE", help="The scalar to differentiate.  [default: the model's loss, o]")
+              help="Differentiate with respect to a parameter (elman: W_hx, W_hh, b_h, h_0, V, gamma; "
+                   "'symrnn models' lists every model's), an input x[t] or a hidden node h[t].  "
+                   "[default: the model's default_wrt, W_hx for elman]")
+@click.option("--loss", metavar="NODE",
+              help="The scalar to differentiate, such as a per-step loss L[2].  [default: the model's loss]")
+@click.option("--position", "-i", type=click.IntRange(1), metavar="I",
+              help="For a readout at a position (birnn): the step i it looks at.  [default: the last, n]")
 @click.option("--activation", "-g", type=click.Choice(list(ACTIVATIONS)), default="g", show_default=True,
-              help="Transfer function: the generic g of the seed, or a concrete one.")
+              help="Transfer function: the generic g of the seed, or a concrete one; relu-active is ReLU "
+                   "with every unit assumed active (ReLU' = 1), also for a model whose ReLU is fixed.")
 @click.option("--format", "-f", "fmt", type=click.Choice(FORMATS), default="latex", show_default=True,
               help="LaTeX fragment (amsmath, amssymb), Markdown with $$ math, or JSON.")
 @click.option("--standalone", is_flag=True, help="A complete LaTeX document that compiles with pdflatex.")
@@ -109,9 +114,9 @@ def cli() -> None:
               help="Evaluate the derived gradient at the values in a JSON or YAML file (see README).")
 @click.option("--max-paths", type=click.IntRange(1), default=MAX_PATHS, show_default=True,
               help="Refuse to list more paths than this.")
-def derive(model: str, steps: int, wrt: str | None, loss: str | None, activation: str, fmt: str, standalone: bool,
-           output: str | None, template_dir: str | None, check: bool, seed: int, values: str | None,
-           max_paths: int) -> None:
+def derive(model: str, steps: int, wrt: str | None, loss: str | None, position: int | None, activation: str,
+           fmt: str, standalone: bool, output: str | None, template_dir: str | None, check: bool, seed: int,
+           values: str | None, max_paths: int) -> None:
     """Derive d(loss)/d(NAME) as a sum over the paths of the unrolled graph, and typeset it.
 
     Lists every directed path from NAME to the loss, writes the gradient as the sum over
@@ -119,7 +124,7 @@ def derive(model: str, steps: int, wrt: str | None, loss: str | None, activation
     gives each Jacobian's formula, the expanded terms, and the gradient in NAME's own shape.
     """
     with reporting():
-        doc = document(model, steps, wrt, loss, activation, check, seed, values, max_paths)
+        doc = document(model, steps, wrt, loss, activation, check, seed, values, max_paths, position)
         text = render(doc, fmt, standalone, template_dir)
         if output:
             write_atomically(output, text)

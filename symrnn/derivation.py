@@ -70,9 +70,9 @@ class Derivation:
 
 
 def derive(model: Model, steps: int, wrt: str | None = None, loss: str | None = None,
-           activation: str = GENERIC, max_paths: int = MAX_PATHS) -> Derivation:
-    """Derive ∂loss/∂wrt for ``model`` unrolled over ``steps`` steps."""
-    graph = unroll(model, steps, activation)
+           activation: str = GENERIC, max_paths: int = MAX_PATHS, position: int | None = None) -> Derivation:
+    """Derive ∂loss/∂wrt for ``model`` unrolled over ``steps`` steps (a positional readout at ``position``)."""
+    graph = unroll(model, steps, activation, position)
     wrt = wrt or model.default_wrt
     loss = loss or model.loss
     _validate(graph, wrt, loss)

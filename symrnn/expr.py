@@ -57,6 +57,8 @@ class Ref:
     name: str
     shift: int = 0
     last: bool = False
+    position: bool = False
+    """At the position i a readout looks at (``--position``), rather than relative to t."""
 
 
 @dataclass(frozen=True)
@@ -120,6 +122,13 @@ class TimeSum:
     """Σ_t term^{(t)} over every step, such as a loss summed over time. Unrolling makes it an Add."""
 
     term: "Expr"
+
+
+@dataclass(frozen=True)
+class Concat:
+    """CONCAT(u, v, ...): vectors stacked into one (only as the vector of a MatVec)."""
+
+    parts: tuple["Expr", ...]
 
 
 @dataclass(frozen=True)
@@ -213,7 +222,7 @@ class OneHot:
     size: sympy.Symbol
 
 
-Expr = (Node | Param | Ref | MatVec | Add | Neg | Mul | Scale | Ones | Const | Log | Reciprocal | Zeros | TimeSum | SquaredNorm | CrossEntropy
+Expr = (Node | Param | Ref | MatVec | Add | Neg | Mul | Scale | Ones | Concat | Const | Log | Reciprocal | Zeros | TimeSum | SquaredNorm | CrossEntropy
         | Apply | ApplyDeriv | LogSoftmax | Softmax | Pick | OneHot)
 
 # ---------------------------------------------------------------- Jacobian expressions
@@ -280,6 +289,16 @@ class JScalar:
 
 
 @dataclass(frozen=True)
+class JBlock:
+    """The block of a matrix's columns that multiplies part ``index`` (0-based) of a CONCAT:
+    D(u → V CONCAT(u, v)) = V_{[1]}. ``sizes`` are the lengths of the parts."""
+
+    matrix: Param
+    index: int
+    sizes: tuple[sympy.Expr, ...]
+
+
+@dataclass(frozen=True)
 class JColumn:
     """The column vector v: the Jacobian of s v with respect to a scalar s."""
 
@@ -330,7 +349,7 @@ class JOuter:
     vector: Expr
 
 
-Jac = (JEdge | JName | JMatrix | JDiag | JIdentity | JKron | JRow | JScalar | JColumn | JLogSoftmax | JProduct
+Jac = (JEdge | JName | JMatrix | JBlock | JDiag | JIdentity | JKron | JRow | JScalar | JColumn | JLogSoftmax | JProduct
        | JSum | JNeg | JTranspose | JOuter)
 
 
@@ -356,6 +375,8 @@ def children(expr: Expr) -> tuple[Expr, ...]:
         return (expr.matrix, expr.vector)
     if isinstance(expr, Add):
         return expr.terms
+    if isinstance(expr, Concat):
+        return expr.parts
     if isinstance(expr, (Neg, Apply, ApplyDeriv, LogSoftmax, Softmax, SquaredNorm, Log, Reciprocal)):
         return (expr.arg,)
     if isinstance(expr, Pick):

@@ -17,7 +17,7 @@ from .calculus import Scope, jacobian
 from .errors import InputError
 from .expr import (
     Add, Apply, ApplyDeriv, CrossEntropy, Expr, Jac, Label, LogSoftmax, MatVec, Mul, Neg, Node, OneHot, Ones, Param,
-    Pick, Ref, Scale, Softmax, SquaredNorm, TimeSum, Zeros, leaves, Log, Const,
+    Pick, Ref, Scale, Softmax, SquaredNorm, TimeSum, Zeros, leaves, Log, Const, Concat, walk,
 )
 from .models import ZERO, Definition, Model
 
@@ -57,6 +57,8 @@ class Graph:
     nodes: tuple[GraphNode, ...]
     inline: tuple[tuple[Node, Expr], ...]
     edges: tuple[Edge, ...]
+    position: int | None = None
+    """The step a positional readout looks at (``--position``)."""
 
     @cached_property
     def by_ident(self) -> dict[str, GraphNode]:
@@ -104,19 +106,32 @@ class Graph:
         return _function(fn, self.activation)
 
 
-def dims(model: Model) -> dict[str, sympy.Symbol]:
-    """The model's dimensions as SymPy symbols (positive integers)."""
-    return {dim.name: sympy.Symbol(dim.name, integer=True, positive=True) for dim in model.dims}
+def dims(model: Model) -> dict[str, sympy.Expr]:
+    """The model's dimensions as SymPy symbols (positive integers); 2*m for a multiple of m."""
+    symbols: dict[str, sympy.Expr] = {}
+    for dim in model.dims:
+        symbols[dim.name] = (dim.times[0] * symbols[dim.times[1]] if dim.times
+                             else sympy.Symbol(dim.name, integer=True, positive=True))
+    return symbols
 
 
-def unroll(model: Model, steps: int, activation: str = GENERIC) -> Graph:
-    """The graph of ``model`` unrolled for ``steps`` steps, with g replaced by ``activation``."""
+@dataclass(frozen=True)
+class Unrolling:
+    """What instantiating an equation needs besides the step: the model, n, g, and the position."""
+
+    model: Model
+    steps: int
+    activation: str
+    position: int
+
+
+def unroll(model: Model, steps: int, activation: str = GENERIC, position: int | None = None) -> Graph:
+    """The graph of ``model`` unrolled for ``steps`` steps, with g replaced by ``activation``; a
+    readout at a ``position`` (``--position i``) looks at step i (the last step when not given)."""
     if steps < 1:
         raise InputError(f"steps must be at least 1 (got {steps})")
-    if activation != GENERIC and GENERIC not in model.functions and not (activation == ACTIVE and "relu" in model.functions):
-        fixed = ", ".join(model.functions)
-        raise InputError(f"model {model.name} has no transfer function g to choose (it uses {fixed} as its "
-                         f"source defines them); leave out --activation")
+    _check_activation(model, activation)
+    ctx = Unrolling(model, steps, activation, _position(model, steps, position))
     symbols = dims(model)
     shape = lambda names: tuple(symbols[n] for n in names)  # noqa: E731 - a local alias
     nodes = [GraphNode(Param(p.name), "parameter", shape(p.shape)) for p in model.params]
@@ -124,7 +139,7 @@ def unroll(model: Model, steps: int, activation: str = GENERIC) -> Graph:
     for t in range(1, steps + 1):
         nodes += [GraphNode(_node(model, i.name, t), "input", shape(i.shape)) for i in model.inputs]
         for definition in model.step:
-            expr = _instantiate(model, definition.expr, t, steps, activation)
+            expr = _instantiate(ctx, definition.expr, t)
             if definition.inline:
                 inline.append((_node(model, definition.name, t), expr))
             else:
@@ -134,10 +149,54 @@ def unroll(model: Model, steps: int, activation: str = GENERIC) -> Graph:
                   for t in range(steps + 1, steps + 1 + i.lookahead)]
     for definition in model.readout:
         kind = "loss" if definition.name == model.loss else "value"
-        expr = _instantiate(model, definition.expr, steps, steps, activation)
+        expr = _instantiate(ctx, definition.expr, steps)
         nodes.append(GraphNode(Node(definition.name), kind, shape(definition.shape), expr))
+    nodes = _topological(nodes, dict(inline))
     edges = _edges(model, nodes, dict(inline), symbols)
-    return Graph(model, steps, activation, tuple(nodes), tuple(inline), edges)
+    return Graph(model, steps, activation, tuple(nodes), tuple(inline), edges, ctx.position)
+
+
+def _check_activation(model: Model, activation: str) -> None:
+    relu_assumed_active = activation == ACTIVE and "relu" in model.functions
+    if activation != GENERIC and GENERIC not in model.functions and not relu_assumed_active:
+        fixed = ", ".join(model.functions)
+        raise InputError(f"model {model.name} has no transfer function g to choose (it uses {fixed} as its "
+                         f"source defines them); leave out --activation")
+
+
+def _position(model: Model, steps: int, position: int | None) -> int:
+    """The step a positional readout looks at: --position if given (1..n), else the last."""
+    if position is None:
+        return steps
+    if not any(isinstance(item, Ref) and item.position for item in walk(model.step + model.readout)):
+        raise InputError(f"model {model.name} has no readout at a position; leave out --position")
+    if not 1 <= position <= steps:
+        raise InputError(f"--position {position} is outside the sequence: give a step from 1 to {steps}")
+    return position
+
+
+def _topological(nodes: list[GraphNode], inline: dict[Node, Expr]) -> list[GraphNode]:
+    """The nodes in the order they were made, except that a node waits for the nodes it reads
+    (a backward state η^{(t)} reads η^{(t+1)}, made later)."""
+    by_value = {node.value: node for node in nodes}
+    ordered: list[GraphNode] = []
+    placed: set = set()
+
+    def place(node: GraphNode, visiting: tuple = ()) -> None:
+        if node.value in placed:
+            return
+        if node.value in visiting:
+            raise ValueError(f"the equations are cyclic at {node.ident}")
+        if node.definition is not None:
+            for dependency in _dependencies(node.definition, inline):
+                if dependency in by_value:
+                    place(by_value[dependency], visiting + (node.value,))
+        placed.add(node.value)
+        ordered.append(node)
+
+    for node in nodes:
+        place(node)
+    return ordered
 
 
 def _edges(model: Model, nodes: list[GraphNode], inline: dict[Node, Expr],
@@ -169,10 +228,10 @@ def _definition(model: Model, name: str) -> Definition:
     return next(d for d in model.step + model.readout if d.name == name)
 
 
-def _instantiate(model: Model, expr: Expr, t: int, steps: int, activation: str) -> Expr:
+def _instantiate(ctx: Unrolling, expr: Expr, t: int) -> Expr:
     """Replace every Ref by the node or parameter it names at step t, and g by the activation."""
     rebuild = _REBUILD[type(expr)]
-    return rebuild(expr, lambda e: _instantiate(model, e, t, steps, activation), model, t, steps, activation)
+    return rebuild(expr, lambda e: _instantiate(ctx, e, t), ctx, t)
 
 
 def _node(model: Model, name: str, t: int) -> Node:
@@ -180,18 +239,20 @@ def _node(model: Model, name: str, t: int) -> Node:
     return Node(name, t, model.time_offset)
 
 
-def _resolve(ref: Ref, model: Model, t: int, steps: int) -> Node | Param | Zeros:
-    """What a reference names at step t: a parameter, a node, an initial state."""
+def _resolve(ref: Ref, ctx: Unrolling, t: int) -> Node | Param | Zeros:
+    """What a reference names at step t: a parameter, a node, an initial state (before step 1, or
+    after step n for a backward state)."""
+    model, steps = ctx.model, ctx.steps
     if ref.name in model.param_names:
         return Param(ref.name)
     in_time = any(d.name == ref.name for d in model.step) or ref.name in (i.name for i in model.inputs)
     if not in_time:
         return Node(ref.name)
-    time = steps if ref.last else t + ref.shift
+    time = steps if ref.last else ctx.position if ref.position else t + ref.shift
     initial = model.initial_param(ref.name)
-    if time == 0 and initial:
+    if time in (0, steps + 1) and initial:
         return Zeros() if initial == ZERO else Param(initial)
-    if time < 1:
+    if time < 1 or (time > steps and ref.name not in (i.name for i in model.inputs)):
         raise InputError(f"model {model.name}: {ref.name} at time {time + model.time_offset} has no value")
     return _node(model, ref.name, time)
 
@@ -208,7 +269,7 @@ def _function(fn: str, activation: str) -> str:
     return ACTIVE if fn == "relu" and activation == ACTIVE else fn
 
 
-def _zero_or(product: MatVec | Mul, *_) -> Expr:
+def _zero_or(product: MatVec | Mul) -> Expr:
     """W 0 = 0 and a ⊙ 0 = 0: a product with a zero initial state is dropped."""
     factors = (product.matrix, product.vector) if isinstance(product, MatVec) else (product.left, product.right)
     return Zeros() if any(isinstance(f, Zeros) for f in factors) else product
@@ -219,33 +280,33 @@ def _sum_without_zeros(terms: tuple[Expr, ...]) -> Expr:
     return Add(kept) if len(kept) > 1 else kept[0] if kept else Zeros()
 
 
-def _label(label: Label, model: Model, t: int) -> Label:
+def _label(label: Label, ctx: Unrolling, t: int) -> Label:
     """A label sequence's entry at step t (y^{(t)}); a single label as it is."""
-    per_step = any(entry.name == label.name and entry.per_step for entry in model.labels)
+    per_step = any(entry.name == label.name and entry.per_step for entry in ctx.model.labels)
     return Label(label.name, t) if per_step else label
 
 
 _REBUILD = {
-    Ref: lambda e, rec, model, t, n, act: _resolve(e, model, t, n),
+    Ref: lambda e, rec, ctx, t: _resolve(e, ctx, t),
     Node: lambda e, rec, *_: e,
     Param: lambda e, rec, *_: e,
     Ones: lambda e, rec, *_: e,
-    OneHot: lambda e, rec, model, t, *_: OneHot(_label(e.label, model, t), e.size),
-    TimeSum: lambda e, rec, model, t, n, act: Add(tuple(_instantiate(model, e.term, s, n, act)
-                                                        for s in range(1, n + 1))),
     Zeros: lambda e, rec, *_: e,
+    Const: lambda e, rec, *_: e,
+    OneHot: lambda e, rec, ctx, t: OneHot(_label(e.label, ctx, t), e.size),
+    TimeSum: lambda e, rec, ctx, t: Add(tuple(_instantiate(ctx, e.term, s) for s in range(1, ctx.steps + 1))),
     SquaredNorm: lambda e, rec, *_: SquaredNorm(rec(e.arg)),
     Log: lambda e, rec, *_: Log(rec(e.arg)),
-    Const: lambda e, rec, *_: e,
-    Mul: lambda e, rec, *_: _zero_or(Mul(rec(e.left), rec(e.right)), e.left, e.right),
+    Concat: lambda e, rec, *_: Concat(tuple(rec(part) for part in e.parts)),
+    Mul: lambda e, rec, *_: _zero_or(Mul(rec(e.left), rec(e.right))),
     Scale: lambda e, rec, *_: Scale(rec(e.scalar), rec(e.vector)),
-    CrossEntropy: lambda e, rec, model, t, *_: CrossEntropy(rec(e.probabilities), _label(e.label, model, t)),
+    CrossEntropy: lambda e, rec, ctx, t: CrossEntropy(rec(e.probabilities), _label(e.label, ctx, t)),
     MatVec: lambda e, rec, *_: _zero_or(MatVec(rec(e.matrix), rec(e.vector))),
     Add: lambda e, rec, *_: _sum_without_zeros(tuple(rec(term) for term in e.terms)),
     Neg: lambda e, rec, *_: Neg(rec(e.arg)),
-    Apply: lambda e, rec, model, t, n, act: Apply(_function(e.fn, act), rec(e.arg)),
+    Apply: lambda e, rec, ctx, t: Apply(_function(e.fn, ctx.activation), rec(e.arg)),
     ApplyDeriv: lambda e, rec, *_: replace(e, arg=rec(e.arg)),
     LogSoftmax: lambda e, rec, *_: LogSoftmax(rec(e.arg)),
     Softmax: lambda e, rec, *_: Softmax(rec(e.arg)),
-    Pick: lambda e, rec, model, t, *_: Pick(rec(e.vector), _label(e.label, model, t)),
+    Pick: lambda e, rec, ctx, t: Pick(rec(e.vector), _label(e.label, ctx, t)),
 }

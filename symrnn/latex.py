@@ -16,7 +16,7 @@ from sympy.printing.latex import LatexPrinter
 from .activations import ACTIVATIONS
 from .expr import (
     Add, Apply, ApplyDeriv, CrossEntropy, JColumn, JDiag, JEdge, JIdentity, JKron, JLogSoftmax, JMatrix, JName,
-    JNeg, JOuter, JProduct, JRow, JScalar, JSum, JTranspose, Label, LogSoftmax, MatVec, Mul, Neg, Node, OneHot,
+    JBlock, JNeg, JOuter, JProduct, JRow, JScalar, JSum, JTranspose, Label, LogSoftmax, MatVec, Mul, Neg, Node, OneHot,
     Ones, Param, Pick, Ref, Scale, Softmax, SquaredNorm, TimeSum, Zeros,
 )
 from .graph import GENERIC, Graph
@@ -45,6 +45,7 @@ class NotationPrinter(LatexPrinter):
         self.graph = graph
         model = graph.model
         self.last = last or str(graph.steps + model.time_offset)
+        self.position = "i" if last else str(graph.position)
         self.scalar = model.scalar
         self.names = {e.name: e.latex for e in model.params + model.inputs + model.labels + model.step + model.readout}
 
@@ -77,7 +78,7 @@ class NotationPrinter(LatexPrinter):
         model = self.graph.model
         if not any(d.name == expr.name for d in model.step + model.inputs):
             return self.names[expr.name]
-        time = self.last if expr.last else "t" if expr.shift == 0 else f"t{expr.shift:+d}"
+        time = self.last if expr.last else self.position if expr.position else "t" if expr.shift == 0 else f"t{expr.shift:+d}"
         return self.timed(self.names[expr.name], time)
 
     def _print_MatVec(self, expr: MatVec) -> str:
@@ -175,6 +176,12 @@ class NotationPrinter(LatexPrinter):
 
     def _print_JMatrix(self, jac: JMatrix) -> str:
         return self._print(jac.matrix)
+
+    def _print_JBlock(self, jac: JBlock) -> str:
+        return f"{self.names[jac.matrix.name]}_{{[{jac.index + 1}]}}"
+
+    def _print_Concat(self, expr) -> str:
+        return rf"\operatorname{{CONCAT}}({', '.join(self._print(part) for part in expr.parts)})"
 
     def _print_JDiag(self, jac: JDiag) -> str:
         if self.scalar:

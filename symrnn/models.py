@@ -19,6 +19,8 @@ class Dim:
 
     name: str
     description: str
+    times: tuple[int, str] | None = None
+    """(k, base) for a dimension that is k times another (2*m for a CONCAT of two states)."""
 
 
 @dataclass(frozen=True)
@@ -52,6 +54,8 @@ class Definition:
     latex: str
     expr: Expr
     inline: bool = False
+    backward: bool = False
+    """Computed for t = n down to 1 (a backward state η^{(t)} reading η^{(t+1)})."""
 
 
 ZERO = "0"

@@ -17,7 +17,7 @@ from .activations import numeric as activation_functions
 from .expr import (
     Add, Apply, ApplyDeriv, CrossEntropy, Expr, Jac, JColumn, JDiag, JEdge, JIdentity, JKron, JLogSoftmax, JMatrix,
     JName, JNeg, JOuter, JProduct, JRow, JScalar, JSum, JTranspose, Label, LogSoftmax, MatVec, Mul, Neg, Node,
-    OneHot, Ones, Param, Pick, Scale, Softmax, leaves, Const, SquaredNorm, Zeros, Log, Reciprocal,
+    OneHot, Ones, Param, Pick, Scale, Softmax, leaves, Const, SquaredNorm, Zeros, Log, Reciprocal, Concat, JBlock,
 )
 from .graph import GENERIC, Graph
 
@@ -111,6 +111,7 @@ _VALUE: dict[type, Callable[[Expr, Evaluator], np.ndarray]] = {
     Zeros: lambda e, ev: np.float64(0.0),
     Const: lambda e, ev: np.float64(e.value),
     Log: lambda e, ev: np.log(ev.value(e.arg)),
+    Concat: lambda e, ev: np.concatenate([np.atleast_1d(ev.value(part)) for part in e.parts]),
     Reciprocal: lambda e, ev: 1.0 / ev.value(e.arg),
     SquaredNorm: lambda e, ev: float(np.sum(ev.value(e.arg) ** 2)),
     CrossEntropy: lambda e, ev: -np.log(ev.value(e.probabilities)[ev.instance.label(e.label)]),
@@ -120,7 +121,16 @@ _VALUE: dict[type, Callable[[Expr, Evaluator], np.ndarray]] = {
 
 def _size(dim, ev: Evaluator) -> int:
     """A dimension's concrete size (a literal 1 for scalars)."""
-    return int(dim) if dim.is_Integer else ev.instance.sizes[str(dim)]
+    if dim.is_Integer:
+        return int(dim)
+    return ev.instance.sizes.get(str(dim)) or int(dim.subs({s: ev.instance.sizes[str(s)] for s in dim.free_symbols}))
+
+
+def _block(jac: JBlock, ev: Evaluator) -> np.ndarray:
+    """The columns of the matrix that multiply part ``index`` of a CONCAT."""
+    sizes = [_size(s, ev) for s in jac.sizes]
+    start = sum(sizes[:jac.index])
+    return ev.value(jac.matrix)[:, start:start + sizes[jac.index]]
 
 
 def _eye(dim, ev: Evaluator) -> np.ndarray:
@@ -141,6 +151,7 @@ _MATRIX: dict[type, Callable] = {
     JEdge: lambda j, ev, f: ev.matrix(f[j], f),
     JName: lambda j, ev, f: ev.matrix(f[j], f),
     JMatrix: lambda j, ev, f: ev.value(j.matrix),
+    JBlock: lambda j, ev, f: _block(j, ev),
     JDiag: lambda j, ev, f: np.diag(np.atleast_1d(ev.value(j.vector))),
     JIdentity: lambda j, ev, f: _eye(j.dim, ev),
     JKron: lambda j, ev, f: np.kron(ev.value(j.vector)[None, :], _eye(j.dim, ev)),

@@ -13,7 +13,7 @@ from . import __version__
 from .activations import ACTIVATIONS
 from .check import CheckReport
 from .derivation import Derivation
-from .expr import JKron, JLogSoftmax, JOuter, JProduct, Node, Ref, walk
+from .expr import JBlock, JKron, JLogSoftmax, JOuter, JProduct, Node, Ref, walk
 from .graph import GENERIC
 from .latex import NotationPrinter
 from .models import ZERO, Model
@@ -28,6 +28,8 @@ _RELATION = re.compile(r"\\(?:rightarrow|otimes|odot)")
 """Binary operators and relations take about three characters with their spacing."""
 
 NOTES = (
+    (JBlock, r"$V_{[k]}$ is the block of $V$'s columns that multiplies the $k$-th part of a "
+             r"$\operatorname{CONCAT}$: $V \operatorname{CONCAT}(u, v) = V_{[1]} u + V_{[2]} v$."),
     (JKron, r"$\operatorname{vec}$ stacks a matrix's columns; the Jacobian of $W v$ with respect to "
             r"$\operatorname{vec}(W)$ is $v^{\top} \otimes I$, and in the matrix's own shape a row "
             r"$u$ coming down a path contributes the outer product $u^{\top} v^{\top}$."),
@@ -128,12 +130,22 @@ def present(derivation: Derivation, check: CheckReport | None = None, value: Val
 def model_equations(model: Model, printer: NotationPrinter, steps: str) -> tuple[Equation, ...]:
     """The model's equations: the step (for t = 1..n), the initial state, the readout."""
     first = model.first_time()
-    span = f"t = {first}" if steps == str(first) else rf"t = {first}, \dots, {steps}"
-    lines = [Equation(printer.doprint(Ref(d.name)), printer.doprint(d.expr), span) for d in model.step]
-    lines += [Equation(printer.symbol(Node(state, 0, model.time_offset)),
+    forward = f"t = {first}" if steps == str(first) else rf"t = {first}, \dots, {steps}"
+    backward = f"t = {first}" if steps == str(first) else rf"t = {steps}, \dots, {first}"
+    lines = [Equation(printer.doprint(Ref(d.name)), printer.doprint(d.expr), backward if d.backward else forward)
+             for d in model.step]
+    lines += [Equation(_initial_symbol(model, printer, state, steps),
                        r"\mathbf{0}" if init == ZERO else printer.names[init]) for state, init in model.initial]
     lines += [Equation(d.latex, printer.doprint(d.expr)) for d in model.readout]
     return tuple(lines)
+
+
+def _initial_symbol(model: Model, printer: NotationPrinter, state: str, steps: str) -> str:
+    """h^{(0)} for a forward state; η^{(n+1)} for a backward one."""
+    if any(d.name == state and d.backward for d in model.step):
+        after = str(int(steps) + 1) if steps.lstrip("-").isdigit() else f"{steps}+1"
+        return printer.timed(printer.names[state], after)
+    return printer.symbol(Node(state, 0, model.time_offset))
 
 
 def _path_view(term, printer: NotationPrinter) -> PathView:

@@ -36,8 +36,19 @@ def load_values(path: str, model: Model, steps: int) -> Instance:
         sizes[f"{entry.name} rows"] = (expected, "--steps")
         arrays[entry.name] = _array(rows, entry, (f"{entry.name} rows",) + entry.shape, sizes, path)
     labels = {entry.name: _labels(data[entry.name], entry, sizes, path, steps) for entry in model.labels}
+    _check_multiples(model, sizes, path)
     dims = {dim.name for dim in model.dims}
     return Instance({name: size for name, (size, _) in sizes.items() if name in dims}, arrays, labels)
+
+
+def _check_multiples(model: Model, sizes: dict, path: str) -> None:
+    """A dimension that is a multiple of another (2*m) must be exactly that multiple."""
+    for dim in model.dims:
+        if dim.times and dim.name in sizes and dim.times[1] in sizes:
+            (size, source), (base, base_source) = sizes[dim.name], sizes[dim.times[1]]
+            if size != dim.times[0] * base:
+                raise InputError(f"{path}: {source} has {dim.name} = {size}, but {base_source} has "
+                                 f"{dim.times[1]} = {base}, so {dim.name} must be {dim.times[0] * base}")
 
 
 def _labels(raw: object, entry: Symbol, sizes: dict, path: str, steps: int) -> int | tuple[int, ...]:

@@ -120,7 +120,24 @@ def scalar(p: dict, x: dict, y, g: Callable) -> torch.Tensor:
     return total
 
 
+def birnn(p: dict, x: torch.Tensor, y, g: Callable, position: int | None = None, shared: bool = False) -> torch.Tensor:
+    """Seed 000 Q2 (and 004 Q1.4 with shared weights): forward h, backward η, l = V CONCAT(h^{(i)}, η^{(i)}) + γ."""
+    n = len(x)
+    i = position or n
+    back = ("W_hx", "W_hh", "b_h") if shared else ("W_bhx", "W_bhh", "b_bh")
+    h = [p["h_0"]]
+    for xt in x:
+        h.append(g(p["W_hx"] @ xt + p["W_hh"] @ h[-1] + p["b_h"]))
+    eta = {n + 1: p["eta_0"]}
+    for t in range(n, 0, -1):
+        eta[t] = g(p[back[0]] @ x[t - 1] + p[back[1]] @ eta[t + 1] + p[back[2]])
+    logits = p["V"] @ torch.cat([h[i], eta[i]]) + p["gamma"]
+    return -torch.log_softmax(logits, dim=0)[y - 1]
+
+
 FORWARD: dict[str, Callable] = {
+    "birnn": birnn,
+    "birnn-shared": lambda p, x, y, g: birnn(p, x, y, g, shared=True),
     "scalar": scalar,
     "deng": deng,
     "elman": elman, "goodfellow": goodfellow, "gru": gru, "gru-torch": gru_torch, "lstm": lstm,

@@ -280,3 +280,33 @@ def test_relu_active_check_draws_values_where_every_unit_is_active():
     report = check(d, seed=4)
     assert report.passed
     assert report.results[0].activation == "relu-active, sigmoid"
+
+
+# ---------------------------------------------------------------- bidirectional
+
+@pytest.mark.parametrize("shared", [False, True])
+@pytest.mark.parametrize("steps, position", [(1, 1), (3, 1), (3, 2), (4, 4), (5, 3)])
+def test_birnn_at_a_position_equals_pytorch(steps, position, shared):
+    from model_oracles import G, birnn
+    name = "birnn-shared" if shared else "birnn"
+    m = get_model(name)
+    instance = random_instance(m, steps, np.random.default_rng(steps * 10 + position))
+    params = {k: torch.tensor(v, requires_grad=True) for k, v in instance.arrays.items() if k != "x"}
+    birnn(params, torch.tensor(instance.arrays["x"]), instance.labels["y"], G["tanh"], position, shared).backward()
+    for wrt in m.param_names:
+        if count_paths(unroll(m, steps, "tanh", position), wrt, "o") == 0:
+            assert np.all(params[wrt].grad.numpy() == 0), f"{wrt} has no path but a gradient"
+            continue
+        d = derive(m, steps, wrt=wrt, activation="tanh", position=position)
+        np.testing.assert_allclose(derived_gradient(d, instance, "tanh"), params[wrt].grad.numpy(),
+                                   rtol=1e-9, atol=1e-12)
+
+
+def test_birnn_position_outside_the_sequence_is_an_input_error():
+    with pytest.raises(InputError, match="--position 4 is outside"):
+        derive(get_model("birnn"), 3, position=4)
+
+
+def test_position_on_a_model_without_a_positional_readout_is_an_input_error():
+    with pytest.raises(InputError, match="no readout at a position"):
+        derive(get_model("elman"), 3, position=2)
