@@ -7,7 +7,7 @@ differentiation and printing read these tables.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .errors import InputError
 from .expr import (
@@ -332,6 +332,50 @@ def concat_readout() -> Part:
     )
 
 
+def layer_cell(layer: int, below: Expr, below_size: str) -> Part:
+    """Seed 004 Q1.3: h_ℓ^{(t)} = g(W_ℓ (input from below) + U_ℓ h_ℓ^{(t-1)} + b_ℓ)."""
+    h, a = f"h{layer}", f"a{layer}"
+    state = vector(f"{h}_0", f"h_{{{layer},0}}", f"initial state of layer {layer}")
+    return Part(
+        params=(weight(f"W_{layer}", f"W_{{{layer}}}", "m", below_size, f"input weights of layer {layer}"),
+                weight(f"U_{layer}", f"U_{{{layer}}}", "m", "m", f"recurrent weights of layer {layer}"),
+                vector(f"b_{layer}", f"b_{{{layer}}}", f"bias of layer {layer}"), state),
+        initial=((h, state.name),),
+        step=(Definition(a, ("m",), f"a_{{{layer}}}", affine((f"W_{layer}", below), (f"U_{layer}", Ref(h, -1)),
+                                                              bias=(f"b_{layer}",)), inline=True),
+              Definition(h, ("m",), f"h_{{{layer}}}", Apply("g", Ref(a)))),
+    )
+
+
+def stacked_cell(layers: int) -> Part:
+    """Layers 1..L, each reading the layer below at the same step (layer 1 reads x)."""
+    parts = [layer_cell(1, X, "d")] + [layer_cell(k, Ref(f"h{k - 1}"), "m") for k in range(2, layers + 1)]
+    return Part(params=sum((p.params for p in parts), ()), initial=sum((p.initial for p in parts), ()),
+                step=sum((p.step for p in parts), ()))
+
+
+def stacked_readout(layers: int, residual: bool) -> Part:
+    """l = V h_L^{(n)} + γ, or with the residual connection of seed 004 Q1.3, V (h_1^{(n)} + ... + h_L^{(n)}) + γ."""
+    tops = tuple(Ref(f"h{k}", last=True) for k in (range(1, layers + 1) if residual else (layers,)))
+    readout = final_log_softmax()
+    first = readout.readout[0]
+    summed = Add((MatVec(Ref("V"), tops[0] if len(tops) == 1 else Add(tops)), Ref("gamma")))
+    return replace(readout, readout=(replace(first, expr=summed),) + readout.readout[1:])
+
+
+def stacked(layers: int = 2, residual: bool = False) -> Model:
+    """A deep RNN of ``layers`` layers (seed 004 Q1.3), with or without the residual readout."""
+    if not 1 <= layers <= MAX_LAYERS:
+        raise InputError(f"--layers must be between 1 and {MAX_LAYERS} (got {layers})")
+    name = "stacked-residual" if residual else "stacked"
+    title = "Stacked RNN with a residual readout" if residual else "Stacked (deep) RNN"
+    return model(name, f"{title}, {layers} layers", "seed 004, Q1.3 (graded homework on RNNs)",
+                 stacked_cell(layers), stacked_readout(layers, residual), "o", "W_1")
+
+
+MAX_LAYERS = 8
+"""Most layers a stacked model takes: each adds a factor of paths per step."""
+
 BIDIRECTIONAL_DIMS = HIDDEN_DIMS + (Dim("2*m", "twice the hidden units (a CONCAT of h and eta)", (2, "m")),)
 
 # ---------------------------------------------------------------- the catalogue
@@ -365,6 +409,8 @@ MODELS: dict[str, Model] = {m.name: m for m in (
     model("birnn-shared", "Bidirectional RNN with one set of weights for both directions",
           "seed 004, Q1.4 (graded homework on RNNs)",
           bidirectional_cell(shared=True), concat_readout(), "o", "W_hx", dims=BIDIRECTIONAL_DIMS),
+    stacked(),
+    stacked(residual=True),
     model("leaky", "Leaky units", f"{GOODFELLOW}, section 10.9; seed 003, 10.9.1",
           leaky_cell(), final_log_softmax(), "o", "alpha"),
     model("leaky-free", "Leaky units with a free weight beta", "seed 003, 10.9.3 (u = alpha u + beta v)",
@@ -372,9 +418,16 @@ MODELS: dict[str, Model] = {m.name: m for m in (
 )}
 
 
-def get_model(name: str) -> Model:
-    """The built-in model called ``name``, or an InputError that lists the choices."""
-    try:
+LAYERED = {"stacked": lambda layers: stacked(layers), "stacked-residual": lambda layers: stacked(layers, True)}
+"""Models that take --layers; MODELS holds them with two layers."""
+
+
+def get_model(name: str, layers: int | None = None) -> Model:
+    """The built-in model called ``name`` (with ``layers`` layers, for a stacked one), or an InputError."""
+    if name not in MODELS:
+        raise InputError(f"unknown model {name!r}; choose one of {', '.join(MODELS)} (see 'symrnn models')")
+    if layers is None:
         return MODELS[name]
-    except KeyError:
-        raise InputError(f"unknown model {name!r}; choose one of {', '.join(MODELS)} (see 'symrnn models')") from None
+    if name not in LAYERED:
+        raise InputError(f"model {name} has no layers to set; --layers is for {', '.join(LAYERED)}")
+    return LAYERED[name](layers)

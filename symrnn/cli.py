@@ -97,6 +97,8 @@ def cli() -> None:
               help="The scalar to differentiate, such as a per-step loss L[2].  [default: the model's loss]")
 @click.option("--position", "-i", type=click.IntRange(1), metavar="I",
               help="For a readout at a position (birnn): the step i it looks at.  [default: the last, n]")
+@click.option("--layers", "-L", type=click.IntRange(1), metavar="L",
+              help="For a stacked model: the number of layers.  [default: 2]")
 @click.option("--activation", "-g", type=click.Choice(list(ACTIVATIONS)), default="g", show_default=True,
               help="Transfer function: the generic g of the seed, or a concrete one; relu-active is ReLU "
                    "with every unit assumed active (ReLU' = 1), also for a model whose ReLU is fixed.")
@@ -114,7 +116,8 @@ def cli() -> None:
               help="Evaluate the derived gradient at the values in a JSON or YAML file (see README).")
 @click.option("--max-paths", type=click.IntRange(1), default=MAX_PATHS, show_default=True,
               help="Refuse to list more paths than this.")
-def derive(model: str, steps: int, wrt: str | None, loss: str | None, position: int | None, activation: str,
+def derive(model: str, steps: int, wrt: str | None, loss: str | None, position: int | None, layers: int | None,
+           activation: str,
            fmt: str, standalone: bool, output: str | None, template_dir: str | None, check: bool, seed: int,
            values: str | None, max_paths: int) -> None:
     """Derive d(loss)/d(NAME) as a sum over the paths of the unrolled graph, and typeset it.
@@ -124,7 +127,7 @@ def derive(model: str, steps: int, wrt: str | None, loss: str | None, position: 
     gives each Jacobian's formula, the expanded terms, and the gradient in NAME's own shape.
     """
     with reporting():
-        doc = document(model, steps, wrt, loss, activation, check, seed, values, max_paths, position)
+        doc = document(model, steps, wrt, loss, activation, check, seed, values, max_paths, position, layers)
         text = render(doc, fmt, standalone, template_dir)
         if output:
             write_atomically(output, text)

@@ -121,10 +121,24 @@ def _common_suffix(graph: Graph, edge_lists: list[tuple[tuple[str, str], ...]]) 
 def _names(graph: Graph, model: Model, suffix: tuple[tuple[str, str], ...]) -> dict[tuple, JName]:
     """Shorthand names: the common suffix as one key, each transition h^{(t)} → h^{(t+1)} as B^{t}."""
     names: dict[tuple, JName] = {suffix: JName(model.suffix_letter)} if suffix else {}
+    letters: dict[str, str] = {}
     for edge in graph.edge:
         if _is_transition(graph, edge):
-            names[edge] = JName(model.transition_letter, graph.by_ident[edge[0]].value.time)
+            source = graph.by_ident[edge[0]].value
+            letter = letters.setdefault(source.name, _transition_letter(model, len(letters)))
+            names[edge] = JName(letter, source.time + source.offset)
     return names
+
+
+TRANSITION_LETTERS = "BCEFGHJKMNPRST"
+"""Letters for the transitions of a second, third ... recurrent state (C^t for a stacked layer 2):
+never A (the common suffix) or D (a Jacobian D(a → b))."""
+
+
+def _transition_letter(model: Model, index: int) -> str:
+    if index == 0:
+        return model.transition_letter
+    return [c for c in TRANSITION_LETTERS if c != model.transition_letter][index - 1]
 
 
 def _named_factors(edges: tuple[tuple[str, str], ...], names: dict[tuple, JName]) -> tuple[tuple[Jac, tuple], ...]:

@@ -135,7 +135,22 @@ def birnn(p: dict, x: torch.Tensor, y, g: Callable, position: int | None = None,
     return -torch.log_softmax(logits, dim=0)[y - 1]
 
 
+def stacked(p: dict, x: torch.Tensor, y, g: Callable, residual: bool = False) -> torch.Tensor:
+    """Seed 004 Q1.3: h_l = g(W_l (layer below) + U_l h_l^{(t-1)} + b_l); readout from the top (or the sum)."""
+    layers = sum(1 for name in p if name.startswith("U_"))
+    h = [p[f"h{k}_0"] for k in range(1, layers + 1)]
+    for xt in x:
+        below = xt
+        for k in range(layers):
+            h[k] = g(p[f"W_{k + 1}"] @ below + p[f"U_{k + 1}"] @ h[k] + p[f"b_{k + 1}"])
+            below = h[k]
+    top = sum(h) if residual else h[-1]
+    return -torch.log_softmax(p["V"] @ top + p["gamma"], dim=0)[y - 1]
+
+
 FORWARD: dict[str, Callable] = {
+    "stacked": stacked,
+    "stacked-residual": lambda p, x, y, g: stacked(p, x, y, g, residual=True),
     "birnn": birnn,
     "birnn-shared": lambda p, x, y, g: birnn(p, x, y, g, shared=True),
     "scalar": scalar,

@@ -310,3 +310,34 @@ def test_birnn_position_outside_the_sequence_is_an_input_error():
 def test_position_on_a_model_without_a_positional_readout_is_an_input_error():
     with pytest.raises(InputError, match="no readout at a position"):
         derive(get_model("elman"), 3, position=2)
+
+
+# ---------------------------------------------------------------- stacked
+
+@pytest.mark.parametrize("residual", [False, True])
+@pytest.mark.parametrize("layers, steps", [(1, 3), (2, 1), (2, 3), (3, 2)])
+def test_stacked_equals_pytorch(layers, steps, residual):
+    name = "stacked-residual" if residual else "stacked"
+    m = get_model(name, layers)
+    instance = random_instance(m, steps, np.random.default_rng(layers * 7 + steps))
+    _, expected = torch_gradients(name, instance, "tanh")
+    for wrt in m.param_names:
+        d = derive(m, steps, wrt=wrt, activation="tanh")
+        np.testing.assert_allclose(derived_gradient(d, instance, "tanh"), expected[wrt], rtol=1e-9, atol=1e-12)
+
+
+def test_two_recurrent_states_get_two_transition_letters():
+    d = derive(get_model("stacked", 2), 3, wrt="W_1")
+    letters = {s.name.letter for s in d.shorthands if s.name.index is not None}
+    assert letters == {"B", "C"}
+
+
+@pytest.mark.parametrize("layers, message", [(0, "between 1 and"), (9, "between 1 and")])
+def test_layers_out_of_range_is_an_input_error(layers, message):
+    with pytest.raises(InputError, match=message):
+        get_model("stacked", layers)
+
+
+def test_layers_on_a_model_without_layers_is_an_input_error():
+    with pytest.raises(InputError, match="no layers"):
+        get_model("elman", 2)
