@@ -318,14 +318,38 @@ def bidirectional_cell(shared: bool = False) -> Part:
     )
 
 
-def concat_readout() -> Part:
+def second_level_cell() -> Part:
+    """Seed 000 Q2a: a second forward and backward level, each reading CONCAT(h^{(t)}, η^{(t)})."""
+    below = Concat((Ref("h"), Ref("eta")))
+    levels = {"h2": ("2hx", "2hh", "2h", -1, False), "eta2": ("2bhx", "2bhh", "2bh", 1, True)}
+    params, step, initial = (), (), ()
+    for state, (wx, wh, b, shift, backward) in levels.items():
+        latex = r"h^{(2,@)}" if state == "h2" else r"\eta^{(2,@)}"
+        params += (weight(f"W_{wx}", f"W^{{{wx}}}", "m", "2*m", f"level-2 input weights of {state}"),
+                   weight(f"W_{wh}", f"W^{{{wh}}}", "m", "m", f"level-2 recurrent weights of {state}"),
+                   vector(f"b_{b}", f"b^{{{b}}}", f"level-2 bias of {state}"),
+                   vector(f"{state}_0", r"h^{2,0}" if state == "h2" else r"\eta^{2,0}", f"initial state of {state}"))
+        initial += ((state, f"{state}_0"),)
+        step += (Definition(state, ("m",), latex,
+                            Apply("g", affine((f"W_{wx}", below), (f"W_{wh}", Ref(state, shift)), bias=(f"b_{b}",))),
+                            backward=backward),)
+    return Part(params=params, initial=initial, step=step)
+
+
+def two_level_bidirectional_cell() -> Part:
+    first, second = bidirectional_cell(), second_level_cell()
+    return Part(params=first.params + second.params, initial=first.initial + second.initial,
+                step=first.step + second.step)
+
+
+def concat_readout(states: tuple[str, str] = ("h", "eta")) -> Part:
     """Seed 000 Q2: l = V CONCAT(h^{(i)}, η^{(i)}) + γ at position i, q = LS(l), o = -q_y."""
     return Part(
         params=(weight("V", "V", "K", "2*m", "output weights (K x 2m)"), vector("gamma", r"\gamma", "output bias", "K")),
         labels=(Symbol("y", ("K",), "y", "the correct label at position i, 1..K"),),
         readout=(
-            Definition("l", ("K",), "l", Add((MatVec(Ref("V"), Concat((Ref("h", position=True),
-                                                                       Ref("eta", position=True)))), Ref("gamma")))),
+            Definition("l", ("K",), "l", Add((MatVec(Ref("V"), Concat(tuple(Ref(s, position=True) for s in states))),
+                                              Ref("gamma")))),
             Definition("q", ("K",), "q", LogSoftmax(Ref("l"))),
             Definition("o", (), "o", Neg(Pick(Ref("q"), Label("y")))),
         ),
@@ -411,6 +435,8 @@ MODELS: dict[str, Model] = {m.name: m for m in (
           bidirectional_cell(shared=True), concat_readout(), "o", "W_hx", dims=BIDIRECTIONAL_DIMS),
     stacked(),
     stacked(residual=True),
+    model("stacked-birnn", "Two-level bidirectional RNN", f"seed 000, Question 2a ({COLLINS})",
+          two_level_bidirectional_cell(), concat_readout(("h2", "eta2")), "o", "W_hx", dims=BIDIRECTIONAL_DIMS),
     model("leaky", "Leaky units", f"{GOODFELLOW}, section 10.9; seed 003, 10.9.1",
           leaky_cell(), final_log_softmax(), "o", "alpha"),
     model("leaky-free", "Leaky units with a free weight beta", "seed 003, 10.9.3 (u = alpha u + beta v)",

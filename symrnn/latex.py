@@ -58,7 +58,10 @@ class NotationPrinter(LatexPrinter):
         return self.timed(self.names[value.name], str(value.time + value.offset), sup)
 
     def timed(self, base: str, time: str, sup: str = "") -> str:
-        """A value at a time, in the source's style: h^{(t)} or h_{t} (with an extra superscript)."""
+        """A value at a time, in the source's style: h^{(t)} or h_{t} (with an extra superscript); a
+        name whose LaTeX holds @ gets the time there (h^{(2,@)} is h^{(2,t)}, seed 000's second level)."""
+        if "@" in base:
+            return with_superscript(base.replace("@", time), sup)
         if self.graph.model.time_style == "subscript":
             return f"{base}_{{{time}}}" + (f"^{{{sup}}}" if sup else "")
         return with_superscript(base, f"({time})" + sup)

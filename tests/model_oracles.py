@@ -148,7 +148,25 @@ def stacked(p: dict, x: torch.Tensor, y, g: Callable, residual: bool = False) ->
     return -torch.log_softmax(p["V"] @ top + p["gamma"], dim=0)[y - 1]
 
 
+def stacked_birnn(p: dict, x: torch.Tensor, y, g: Callable, position: int | None = None) -> torch.Tensor:
+    """Seed 000 Q2a: two bidirectional levels, the second reading CONCAT(h^{(t)}, η^{(t)})."""
+    n, i = len(x), position or len(x)
+    h, eta = {0: p["h_0"]}, {n + 1: p["eta_0"]}
+    for t in range(1, n + 1):
+        h[t] = g(p["W_hx"] @ x[t - 1] + p["W_hh"] @ h[t - 1] + p["b_h"])
+    for t in range(n, 0, -1):
+        eta[t] = g(p["W_bhx"] @ x[t - 1] + p["W_bhh"] @ eta[t + 1] + p["b_bh"])
+    below = {t: torch.cat([h[t], eta[t]]) for t in range(1, n + 1)}
+    h2, eta2 = {0: p["h2_0"]}, {n + 1: p["eta2_0"]}
+    for t in range(1, n + 1):
+        h2[t] = g(p["W_2hx"] @ below[t] + p["W_2hh"] @ h2[t - 1] + p["b_2h"])
+    for t in range(n, 0, -1):
+        eta2[t] = g(p["W_2bhx"] @ below[t] + p["W_2bhh"] @ eta2[t + 1] + p["b_2bh"])
+    return -torch.log_softmax(p["V"] @ torch.cat([h2[i], eta2[i]]) + p["gamma"], dim=0)[y - 1]
+
+
 FORWARD: dict[str, Callable] = {
+    "stacked-birnn": stacked_birnn,
     "stacked": stacked,
     "stacked-residual": lambda p, x, y, g: stacked(p, x, y, g, residual=True),
     "birnn": birnn,

@@ -26,6 +26,7 @@ from symrnn.expr import Ref
 from symrnn.numeric import Instance, forward
 from symrnn.paths import count_paths
 
+import model_oracles
 from model_oracles import torch_gradients
 
 GATED = ("gru", "gru-torch", "lstm", "lstm-torch")
@@ -284,15 +285,21 @@ def test_relu_active_check_draws_values_where_every_unit_is_active():
 
 # ---------------------------------------------------------------- bidirectional
 
-@pytest.mark.parametrize("shared", [False, True])
+POSITIONAL = {
+    "birnn": lambda p, x, y, g, i: model_oracles.birnn(p, x, y, g, i),
+    "birnn-shared": lambda p, x, y, g, i: model_oracles.birnn(p, x, y, g, i, shared=True),
+    "stacked-birnn": lambda p, x, y, g, i: model_oracles.stacked_birnn(p, x, y, g, i),
+}
+
+
+@pytest.mark.parametrize("name", sorted(POSITIONAL))
 @pytest.mark.parametrize("steps, position", [(1, 1), (3, 1), (3, 2), (4, 4), (5, 3)])
-def test_birnn_at_a_position_equals_pytorch(steps, position, shared):
-    from model_oracles import G, birnn
-    name = "birnn-shared" if shared else "birnn"
+def test_readout_at_a_position_equals_pytorch(name, steps, position):
     m = get_model(name)
     instance = random_instance(m, steps, np.random.default_rng(steps * 10 + position))
     params = {k: torch.tensor(v, requires_grad=True) for k, v in instance.arrays.items() if k != "x"}
-    birnn(params, torch.tensor(instance.arrays["x"]), instance.labels["y"], G["tanh"], position, shared).backward()
+    POSITIONAL[name](params, torch.tensor(instance.arrays["x"]), instance.labels["y"], model_oracles.G["tanh"],
+                     position).backward()
     for wrt in m.param_names:
         if count_paths(unroll(m, steps, "tanh", position), wrt, "o") == 0:
             assert np.all(params[wrt].grad.numpy() == 0), f"{wrt} has no path but a gradient"
