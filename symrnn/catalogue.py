@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+import sympy
+
 from .errors import InputError
 from .expr import (
-    Add, Apply, Concat, CrossEntropy, Expr, Label, Log, LogSoftmax, MatVec, Mul, Neg, Ones, Pick, Ref, Scale, Softmax, SquaredNorm,
-    TimeSum,
+    Add, Apply, Concat, CrossEntropy, Expr, Label, Log, LogSoftmax, MatVec, Mul, Neg, OneHot, Ones, Pick, Ref, Scale,
+    Softmax, SquaredNorm, TimeSum,
 )
 from .models import ZERO, Definition, Dim, Model, Symbol
 
@@ -400,6 +402,34 @@ def stacked(layers: int = 2, residual: bool = False) -> Model:
 MAX_LAYERS = 8
 """Most layers a stacked model takes: each adds a factor of paths per step."""
 
+def tag_cell() -> Part:
+    """Seed 000 Q2b, one answer: β^{(t)} = g(W^{βy} e_{y_t} + W^{ββ} β^{(t-1)} + b^β) over the previous tags,
+    beside the bidirectional h and η."""
+    first = bidirectional_cell()
+    tag = OneHot(Label("tags"), sympy.Symbol("K", integer=True, positive=True))
+    return Part(
+        params=first.params + (weight("W_by", r"W^{\beta y}", "m", "K", "tag-to-state weights"),
+                               weight("W_bb", r"W^{\beta\beta}", "m", "m", "tag-state recurrent weights"),
+                               vector("b_b", r"b^{\beta}", "tag-state bias"),
+                               vector("beta_0", r"\beta^{0}", "initial tag state beta^{(0)}")),
+        labels=(Symbol("tags", ("K",), "y", "the tags y_1 ... y_n, one per step (only y_1 ... y_{i-1} are read)",
+                       per_step=True),),
+        initial=first.initial + (("beta", "beta_0"),),
+        step=first.step + (Definition("beta", ("m",), r"\beta", Apply("g", affine(
+            ("W_by", tag), ("W_bb", Ref("beta", -1)), bias=("b_b",)))),),
+    )
+
+
+def tagger_readout() -> Part:
+    """l = V CONCAT(h^{(i)}, η^{(i)}, β^{(i-1)}) + γ, q = LS(l), o = -q_y."""
+    readout = concat_readout()
+    parts = (Ref("h", position=True), Ref("eta", position=True), Ref("beta", -1, position=True))
+    first = readout.readout[0]
+    expr = Add((MatVec(Ref("V"), Concat(parts)), Ref("gamma")))
+    params = (weight("V", "V", "K", "3*m", "output weights (K x 3m)"),) + readout.params[1:]
+    return replace(readout, params=params, readout=(replace(first, expr=expr),) + readout.readout[1:])
+
+
 BIDIRECTIONAL_DIMS = HIDDEN_DIMS + (Dim("2*m", "twice the hidden units (a CONCAT of h and eta)", (2, "m")),)
 
 # ---------------------------------------------------------------- the catalogue
@@ -437,6 +467,9 @@ MODELS: dict[str, Model] = {m.name: m for m in (
     stacked(residual=True),
     model("stacked-birnn", "Two-level bidirectional RNN", f"seed 000, Question 2a ({COLLINS})",
           two_level_bidirectional_cell(), concat_readout(("h2", "eta2")), "o", "W_hx", dims=BIDIRECTIONAL_DIMS),
+    model("tagger", "Bidirectional RNN with a recurrence over the previous tags", f"seed 000, Question 2b ({COLLINS})",
+          tag_cell(), tagger_readout(), "o", "W_by",
+          dims=HIDDEN_DIMS + (Dim("3*m", "three times the hidden units (a CONCAT of h, eta, beta)", (3, "m")),)),
     model("leaky", "Leaky units", f"{GOODFELLOW}, section 10.9; seed 003, 10.9.1",
           leaky_cell(), final_log_softmax(), "o", "alpha"),
     model("leaky-free", "Leaky units with a free weight beta", "seed 003, 10.9.3 (u = alpha u + beta v)",

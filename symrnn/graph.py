@@ -248,7 +248,7 @@ def _resolve(ref: Ref, ctx: Unrolling, t: int) -> Node | Param | Zeros:
     in_time = any(d.name == ref.name for d in model.step) or ref.name in (i.name for i in model.inputs)
     if not in_time:
         return Node(ref.name)
-    time = steps if ref.last else ctx.position if ref.position else t + ref.shift
+    time = steps if ref.last else ctx.position + ref.shift if ref.position else t + ref.shift
     initial = model.initial_param(ref.name)
     if time in (0, steps + 1) and initial:
         return Zeros() if initial == ZERO else Param(initial)

@@ -81,8 +81,15 @@ class NotationPrinter(LatexPrinter):
         model = self.graph.model
         if not any(d.name == expr.name for d in model.step + model.inputs):
             return self.names[expr.name]
-        time = self.last if expr.last else self.position if expr.position else "t" if expr.shift == 0 else f"t{expr.shift:+d}"
+        time = self.last if expr.last else self.relative(self.position if expr.position else "t", expr.shift)
         return self.timed(self.names[expr.name], time)
+
+    @staticmethod
+    def relative(base: str, shift: int) -> str:
+        """t, t-1, i-1; or a number (2 - 1 = 1)."""
+        if shift == 0:
+            return base
+        return str(int(base) + shift) if base.lstrip("-").isdigit() else f"{base}{shift:+d}"
 
     def _print_MatVec(self, expr: MatVec) -> str:
         return f"{self._print(expr.matrix)} {self.grouped(expr.vector)}"

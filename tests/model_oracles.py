@@ -165,7 +165,21 @@ def stacked_birnn(p: dict, x: torch.Tensor, y, g: Callable, position: int | None
     return -torch.log_softmax(p["V"] @ torch.cat([h2[i], eta2[i]]) + p["gamma"], dim=0)[y - 1]
 
 
+def tagger(p: dict, x: torch.Tensor, labels: dict, g: Callable, position: int | None = None) -> torch.Tensor:
+    """Seed 000 Q2b: h, η as in Q2, β^{(t)} = g(W^{βy} e_{y_t} + W^{ββ} β^{(t-1)} + b^β), l = V CONCAT(h, η, β^{(i-1)}) + γ."""
+    n, i = len(x), position or len(x)
+    h, eta, beta = {0: p["h_0"]}, {n + 1: p["eta_0"]}, {0: p["beta_0"]}
+    for t in range(1, n + 1):
+        h[t] = g(p["W_hx"] @ x[t - 1] + p["W_hh"] @ h[t - 1] + p["b_h"])
+        beta[t] = g(p["W_by"][:, labels["tags"][t - 1] - 1] + p["W_bb"] @ beta[t - 1] + p["b_b"])
+    for t in range(n, 0, -1):
+        eta[t] = g(p["W_bhx"] @ x[t - 1] + p["W_bhh"] @ eta[t + 1] + p["b_bh"])
+    logits = p["V"] @ torch.cat([h[i], eta[i], beta[i - 1]]) + p["gamma"]
+    return -torch.log_softmax(logits, dim=0)[labels["y"] - 1]
+
+
 FORWARD: dict[str, Callable] = {
+    "tagger": tagger,
     "stacked-birnn": stacked_birnn,
     "stacked": stacked,
     "stacked-residual": lambda p, x, y, g: stacked(p, x, y, g, residual=True),
@@ -185,6 +199,7 @@ def torch_gradients(model: str, instance: Instance, activation: str) -> tuple[fl
               for name, value in instance.arrays.items() if name not in inputs}
     xs = {name: torch.tensor(instance.arrays[name], dtype=torch.float64) for name in sorted(inputs)}
     x = xs["x"] if "x" in xs else xs
-    loss = FORWARD[model](params, x, instance.labels.get("y"), G.get(activation, torch.tanh))
+    labels = instance.labels if model == "tagger" else instance.labels.get("y")
+    loss = FORWARD[model](params, x, labels, G.get(activation, torch.tanh))
     loss.backward()
     return float(loss.detach()), {name: tensor.grad.numpy() for name, tensor in params.items()}
