@@ -202,4 +202,5 @@ def torch_gradients(model: str, instance: Instance, activation: str) -> tuple[fl
     labels = instance.labels if model == "tagger" else instance.labels.get("y")
     loss = FORWARD[model](params, x, labels, G.get(activation, torch.tanh))
     loss.backward()
-    return float(loss.detach()), {name: tensor.grad.numpy() for name, tensor in params.items()}
+    return float(loss.detach()), {name: torch.zeros_like(tensor).numpy() if tensor.grad is None else tensor.grad.numpy()
+                                  for name, tensor in params.items()}
