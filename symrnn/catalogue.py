@@ -332,9 +332,11 @@ def second_level_cell() -> Part:
                    vector(f"b_{b}", f"b^{{{b}}}", f"level-2 bias of {state}"),
                    vector(f"{state}_0", r"h^{2,0}" if state == "h2" else r"\eta^{2,0}", f"initial state of {state}"))
         initial += ((state, f"{state}_0"),)
-        step += (Definition(state, ("m",), latex,
-                            Apply("g", affine((f"W_{wx}", below), (f"W_{wh}", Ref(state, shift)), bias=(f"b_{b}",))),
-                            backward=backward),)
+        pre = f"a_{state}"
+        step += (Definition(pre, ("m",), r"a^{(2,@)}" if state == "h2" else r"\bar{a}^{(2,@)}",
+                            affine((f"W_{wx}", below), (f"W_{wh}", Ref(state, shift)), bias=(f"b_{b}",)),
+                            inline=True, backward=backward),
+                 Definition(state, ("m",), latex, Apply("g", Ref(pre)), backward=backward))
     return Part(params=params, initial=initial, step=step)
 
 
@@ -468,7 +470,7 @@ MODELS: dict[str, Model] = {m.name: m for m in (
     model("stacked-birnn", "Two-level bidirectional RNN", f"seed 000, Question 2a ({COLLINS})",
           two_level_bidirectional_cell(), concat_readout(("h2", "eta2")), "o", "W_hx", dims=BIDIRECTIONAL_DIMS),
     model("tagger", "Bidirectional RNN with a recurrence over the previous tags", f"seed 000, Question 2b ({COLLINS})",
-          tag_cell(), tagger_readout(), "o", "W_by",
+          tag_cell(), tagger_readout(), "o", "W_hx",
           dims=HIDDEN_DIMS + (Dim("3*m", "three times the hidden units (a CONCAT of h, eta, beta)", (3, "m")),)),
     model("leaky", "Leaky units", f"{GOODFELLOW}, section 10.9; seed 003, 10.9.1",
           leaky_cell(), final_log_softmax(), "o", "alpha"),

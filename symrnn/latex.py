@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
+import sympy
+
 from sympy.printing.latex import LatexPrinter
 
 from .activations import ACTIVATIONS
@@ -95,6 +97,8 @@ class NotationPrinter(LatexPrinter):
         return f"{self._print(expr.matrix)} {self.grouped(expr.vector)}"
 
     def _print_Add(self, expr: Add) -> str:
+        if isinstance(expr, sympy.Basic):  # a size such as m + 1: SymPy's own Add
+            return super()._print_Add(expr)
         text = self._print(expr.terms[0])
         for term in expr.terms[1:]:
             text += f" - {self.grouped(term.arg)}" if isinstance(term, Neg) else f" + {self._print(term)}"
@@ -104,6 +108,8 @@ class NotationPrinter(LatexPrinter):
         return f"-{self.grouped(expr.arg)}"
 
     def _print_Mul(self, expr: Mul) -> str:
+        if isinstance(expr, sympy.Basic):  # a size such as 2m: SymPy's own Mul
+            return super()._print_Mul(expr)
         operator = r"\," if self.scalar else r" \odot "
         return f"{self.grouped(expr.left)}{operator}{self.grouped(expr.right)}"
 

@@ -14,6 +14,9 @@ from pathlib import Path
 import pytest
 
 from symrnn.api import document
+from symrnn.catalogue import MODELS, get_model
+from symrnn.graph import unroll
+from symrnn.paths import count_paths
 from symrnn.render import render, to_json
 
 from conftest import ELMAN_PARAMETERS, REGENERATE, pdflatex
@@ -82,16 +85,35 @@ COMPILED = [
 ]
 
 
-@pytest.mark.parametrize("steps, wrt, activation, check, at", COMPILED)
-def test_standalone_document_compiles(tmp_path, steps, wrt, activation, check, at):
+def compile_latex(folder, text: str) -> str:
+    """Compile a document with pdflatex; the log, after asserting it compiled cleanly."""
     engine = pdflatex()
-    doc = document("elman", steps, wrt=wrt, activation=activation, check=check, values=VALUES if at else None)
-    source = tmp_path / "derivation.tex"
-    source.write_text(render(doc, "latex", standalone=True), encoding="utf-8")
+    source = folder / "derivation.tex"
+    source.write_text(text, encoding="utf-8")
     run = subprocess.run([engine, "-interaction=nonstopmode", "-halt-on-error", source.name],
-                         cwd=tmp_path, capture_output=True, text=True, timeout=120)
-    log = (tmp_path / "derivation.log").read_text(errors="replace")
+                         cwd=folder, capture_output=True, text=True, timeout=300)
+    log = (folder / "derivation.log").read_text(errors="replace")
     assert run.returncode == 0, log[-3000:]
-    assert (tmp_path / "derivation.pdf").stat().st_size > 1000
+    assert (folder / "derivation.pdf").stat().st_size > 1000
     assert "Undefined control sequence" not in log
     assert "Overfull \\hbox" not in log, "a line runs past the margin"
+    return log
+
+
+@pytest.mark.parametrize("steps, wrt, activation, check, at", COMPILED)
+def test_standalone_document_compiles(tmp_path, steps, wrt, activation, check, at):
+    doc = document("elman", steps, wrt=wrt, activation=activation, check=check, values=VALUES if at else None)
+    compile_latex(tmp_path, render(doc, "latex", standalone=True))
+
+
+@pytest.mark.parametrize("steps", range(1, 6))
+@pytest.mark.parametrize("name", sorted(MODELS))
+def test_every_model_compiles_up_to_five_steps(tmp_path, name, steps):
+    compile_latex(tmp_path, render(document(name, steps), "latex", standalone=True))
+
+
+@pytest.mark.parametrize("name", sorted(MODELS))
+def test_every_parameter_of_every_model_compiles_with_its_check(tmp_path, name):
+    for wrt in get_model(name).param_names:
+        if count_paths(unroll(get_model(name), 2), wrt, get_model(name).loss):
+            compile_latex(tmp_path, render(document(name, 2, wrt=wrt, check=True), "latex", standalone=True))
