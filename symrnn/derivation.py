@@ -13,7 +13,7 @@ from functools import cached_property
 
 from .calculus import product, simplify
 from .errors import InputError
-from .expr import Jac, JEdge, JKron, JName, JOuter, JProduct, JTranspose, Node
+from .expr import Jac, JEdge, JIdentity, JKron, JName, JOuter, JProduct, JTranspose, Node
 from .graph import GENERIC, Graph, unroll
 from .models import Model
 from .paths import Path, count_paths, edges_of, list_paths
@@ -141,7 +141,7 @@ def _transition_letter(model: Model, index: int) -> str:
     return [c for c in TRANSITION_LETTERS if c != model.transition_letter][index - 1]
 
 
-def _named_factors(edges: tuple[tuple[str, str], ...], names: dict[tuple, JName]) -> tuple[tuple[Jac, tuple], ...]:
+def _named_factors(graph: Graph, edges: tuple[tuple[str, str], ...], names: dict[tuple, JName]) -> tuple[tuple[Jac, tuple], ...]:
     """(factor, the edges it stands for) along one path, loss end first."""
     factors: list[tuple[Jac, tuple]] = []
     suffix = next((key for key, name in names.items() if name.index is None), ())
@@ -150,14 +150,21 @@ def _named_factors(edges: tuple[tuple[str, str], ...], names: dict[tuple, JName]
         edges = edges[len(suffix):]
     for edge in edges:
         factors.append((names.get(edge, JEdge(*edge)), (edge,)))
-    return tuple(factors)
+    upstream = tuple(f for f in factors[:-1] if not _trivial(f[0], graph))
+    return upstream + tuple(factors[-1:])
+
+
+def _trivial(factor: Jac, graph: Graph) -> bool:
+    """D(L^{(t)} → L) = 1 in a sum of losses: a factor a person leaves out (never the first edge,
+    which the gradient in the variable's shape is built from)."""
+    return isinstance(factor, JEdge) and isinstance(graph.edge[(factor.source, factor.target)].jacobian, JIdentity)
 
 
 def _shorthands(graph: Graph, edge_lists, names: dict[tuple, JName]) -> tuple[Shorthand, ...]:
     """Every shorthand the terms use, in order of first use, with its definition and formula."""
     seen: dict[JName, tuple] = {}
     for edges in edge_lists:
-        for factor, covered in _named_factors(edges, names):
+        for factor, covered in _named_factors(graph, edges, names):
             if isinstance(factor, JName) and factor not in seen:
                 seen[factor] = covered
     return tuple(
@@ -172,7 +179,7 @@ def _edge_product(edges: tuple[tuple[str, str], ...]) -> Jac:
 
 
 def _term(graph: Graph, edges: tuple[tuple[str, str], ...], names: dict[tuple, JName]) -> PathTerm:
-    named = tuple(factor for factor, _ in _named_factors(edges, names))
+    named = tuple(factor for factor, _ in _named_factors(graph, edges, names))
     expanded = product(tuple(graph.edge[e].jacobian for e in edges))
     nodes = tuple(e[1] for e in reversed(edges))
     path = (edges[-1][0],) + nodes

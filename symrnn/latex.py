@@ -205,7 +205,7 @@ class NotationPrinter(LatexPrinter):
         return rf"\operatorname{{diag}}({self._print(jac.vector)})"
 
     def _print_JIdentity(self, jac: JIdentity) -> str:
-        return "1" if self.scalar else f"I_{{{self._print(jac.dim)}}}"
+        return "1" if self.scalar or jac.dim == 1 else f"I_{{{self._print(jac.dim)}}}"
 
     def _print_JKron(self, jac: JKron) -> str:
         if self.scalar:
