@@ -60,7 +60,8 @@ def failed(report: CheckReport | None) -> bool:
 
 def describe(model: Model) -> dict:
     """A model's name, source, equations and symbols, for ``symrnn models``."""
-    printer = NotationPrinter(unroll(model, 1), last="n")
+    last = "n" + (f"{model.time_offset:+d}" if model.time_offset else "")  # n-1 when time starts at 0
+    printer = NotationPrinter(unroll(model, 1), last=last)
     symbol = lambda s: {"name": s.name, "shape": list(s.shape), "latex": s.latex, "description": s.description}  # noqa: E731
     return {
         "name": model.name,
@@ -68,7 +69,7 @@ def describe(model: Model) -> dict:
         "source": model.source,
         "dimensions": {d.name: d.description for d in model.dims},
         "equations": [f"{eq.lhs} = {eq.rhs}" + (f" \\quad ({eq.note})" if eq.note else "")
-                      for eq in model_equations(model, printer, "n")],
+                      for eq in model_equations(model, printer, last)],
         "parameters": [symbol(p) for p in model.params],
         "inputs": [symbol(i) for i in model.inputs],
         "labels": [symbol(label) for label in model.labels],

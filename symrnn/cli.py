@@ -156,7 +156,7 @@ def _describe_text(entry: dict) -> str:
     lines = [f"{entry['name']}: {entry['title']}", f"  source: {entry['source']}", "  equations (LaTeX):"]
     lines += [f"    {eq}" for eq in entry["equations"]]
     lines += [f"  parameters: {symbols(entry['parameters'])}", f"  inputs (per step): {symbols(entry['inputs'])}",
-              f"  labels: {', '.join(label['name'] for label in entry['labels'])}",
+              f"  labels: {', '.join(label['name'] for label in entry['labels']) or 'none'}",
               f"  loss: {entry['loss']}; default --wrt: {entry['default_wrt']}", ""]
     return "\n".join(lines)
 
