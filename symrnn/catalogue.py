@@ -479,16 +479,48 @@ MODELS: dict[str, Model] = {m.name: m for m in (
 )}
 
 
+READOUTS = {
+    "final": ("a readout at the last step, l = V h^{(n)} + γ, q = LS(l), o = -q_y (seed 000)", "o"),
+    "every": ("a softmax output and cross-entropy loss at every step, L = Σ_t L^{(t)} (Goodfellow 10.8-10.14)", "L"),
+}
+"""Readouts any single-state model can take instead of its source's (``--readout``): description, loss."""
+
+_CELLS = {
+    "elman": elman_cell, "goodfellow": goodfellow_cell, "gru": gru_cell, "gru-torch": gru_torch_cell,
+    "lstm": lstm_cell, "leaky": leaky_cell, "leaky-free": lambda: leaky_cell(free_beta=True),
+}
+"""The models whose cell ends in one state h that a different readout can read."""
+
+
+def _readout_part(readout: str, model_name: str) -> Part:
+    if readout == "every":
+        return every_step_softmax()
+    return final_log_softmax(log_probabilities="p" if model_name == "lstm" else "q")
+
+
+def with_readout(base: Model, readout: str) -> Model:
+    """``base`` with another of the READOUTS (its cell unchanged), or an InputError."""
+    if readout not in READOUTS:
+        raise InputError(f"unknown readout {readout!r}; choose one of {', '.join(READOUTS)}")
+    if base.name not in _CELLS:
+        raise InputError(f"model {base.name} keeps its source's readout; --readout is for {', '.join(_CELLS)}")
+    loss = READOUTS[readout][1]
+    return model(base.name, f"{base.title}, with {READOUTS[readout][0].split(',')[0]}", base.source,
+                 _CELLS[base.name](), _readout_part(readout, base.name), loss, base.default_wrt)
+
+
 LAYERED = {"stacked": lambda layers: stacked(layers), "stacked-residual": lambda layers: stacked(layers, True)}
 """Models that take --layers; MODELS holds them with two layers."""
 
 
-def get_model(name: str, layers: int | None = None) -> Model:
-    """The built-in model called ``name`` (with ``layers`` layers, for a stacked one), or an InputError."""
+def get_model(name: str, layers: int | None = None, readout: str | None = None) -> Model:
+    """The built-in model called ``name`` (with ``layers`` layers, for a stacked one; with another
+    ``readout``, for a single-state one), or an InputError."""
     if name not in MODELS:
         raise InputError(f"unknown model {name!r}; choose one of {', '.join(MODELS)} (see 'symrnn models')")
-    if layers is None:
-        return MODELS[name]
-    if name not in LAYERED:
-        raise InputError(f"model {name} has no layers to set; --layers is for {', '.join(LAYERED)}")
-    return LAYERED[name](layers)
+    found = MODELS[name]
+    if layers is not None:
+        if name not in LAYERED:
+            raise InputError(f"model {name} has no layers to set; --layers is for {', '.join(LAYERED)}")
+        found = LAYERED[name](layers)
+    return with_readout(found, readout) if readout is not None else found

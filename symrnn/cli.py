@@ -20,7 +20,7 @@ from .check import TOLERANCE
 from .derivation import MAX_PATHS
 from .errors import CheckFailed, SymrnnError
 from .files import write_atomically
-from .catalogue import MODELS
+from .catalogue import MODELS, READOUTS
 from .render import FORMATS, render
 
 MAX_STEPS = 200
@@ -99,6 +99,10 @@ def cli() -> None:
               help="For a readout at a position (birnn): the step i it looks at.  [default: the last, n]")
 @click.option("--layers", "-L", type=click.IntRange(1), metavar="L",
               help="For a stacked model: the number of layers.  [default: 2]")
+@click.option("--readout", type=click.Choice(list(READOUTS)),
+              help="Replace the model's readout: final (l = V h^(n) + gamma, o = -LS(l)_y, seed 000) or every "
+                   "(softmax and cross-entropy at every step, L = sum_t L^(t), Goodfellow).  [default: the "
+                   "model's source]")
 @click.option("--activation", "-g", type=click.Choice(list(ACTIVATIONS)), default="g", show_default=True,
               help="Transfer function: the generic g of the seed, or a concrete one; relu-active is ReLU "
                    "with every unit assumed active (ReLU' = 1), also for a model whose ReLU is fixed.")
@@ -117,7 +121,7 @@ def cli() -> None:
 @click.option("--max-paths", type=click.IntRange(1), default=MAX_PATHS, show_default=True,
               help="Refuse to list more paths than this.")
 def derive(model: str, steps: int, wrt: str | None, loss: str | None, position: int | None, layers: int | None,
-           activation: str,
+           readout: str | None, activation: str,
            fmt: str, standalone: bool, output: str | None, template_dir: str | None, check: bool, seed: int,
            values: str | None, max_paths: int) -> None:
     """Derive d(loss)/d(NAME) as a sum over the paths of the unrolled graph, and typeset it.
@@ -127,7 +131,7 @@ def derive(model: str, steps: int, wrt: str | None, loss: str | None, position: 
     gives each Jacobian's formula, the expanded terms, and the gradient in NAME's own shape.
     """
     with reporting():
-        doc = document(model, steps, wrt, loss, activation, check, seed, values, max_paths, position, layers)
+        doc = document(model, steps, wrt, loss, activation, check, seed, values, max_paths, position, layers, readout)
         text = render(doc, fmt, standalone, template_dir)
         if output:
             write_atomically(output, text)

@@ -354,3 +354,35 @@ def test_layers_out_of_range_is_an_input_error(layers, message):
 def test_layers_on_a_model_without_layers_is_an_input_error():
     with pytest.raises(InputError, match="no layers"):
         get_model("elman", 2)
+
+
+# ---------------------------------------------------------------- readouts as parts
+
+@pytest.mark.parametrize("readout", ["final", "every"])
+@pytest.mark.parametrize("name", ["elman", "goodfellow", "gru", "gru-torch", "lstm", "leaky", "leaky-free"])
+def test_every_single_state_model_takes_either_readout(name, readout):
+    m = get_model(name, readout=readout)
+    assert m.loss == ("L" if readout == "every" else "o")
+    for steps in (1, 3):
+        for wrt in m.param_names:
+            assert check(derive(m, steps, wrt=wrt), seed=steps).passed, (name, readout, steps, wrt)
+
+
+def test_elman_with_a_readout_at_every_step_equals_pytorch():
+    m = get_model("elman", readout="every")
+    instance = random_instance(m, 3, np.random.default_rng(5))
+    p = {k: torch.tensor(v, requires_grad=True) for k, v in instance.arrays.items() if k != "x"}
+    h, loss = p["h_0"], torch.zeros((), dtype=torch.float64)
+    for xt, yt in zip(torch.tensor(instance.arrays["x"]), instance.labels["y"]):
+        h = torch.tanh(p["W_hx"] @ xt + p["W_hh"] @ h + p["b_h"])
+        loss = loss - torch.log_softmax(p["c"] + p["V"] @ h, dim=0)[yt - 1]
+    loss.backward()
+    for wrt in m.param_names:
+        np.testing.assert_allclose(derived_gradient(derive(m, 3, wrt=wrt, activation="tanh"), instance, "tanh"),
+                                   p[wrt].grad.numpy(), rtol=1e-9, atol=1e-12)
+
+
+@pytest.mark.parametrize("name", ["deng", "scalar", "birnn", "tagger", "stacked", "lstm-torch"])
+def test_models_that_keep_their_readout_refuse_another(name):
+    with pytest.raises(InputError, match="keeps its source's readout"):
+        get_model(name, readout="every")
