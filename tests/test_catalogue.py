@@ -105,28 +105,36 @@ def _tensors(instance: Instance, names) -> dict:
     return {n: torch.tensor(instance.arrays[n], dtype=torch.float64, requires_grad=True) for n in names}
 
 
+def _copy_gates(cell: torch.nn.Module, a: dict, gates: str) -> None:
+    """Copy symrnn's per-gate weights into a PyTorch cell, which stacks its gates in this order."""
+    with torch.no_grad():
+        cell.weight_ih.copy_(torch.tensor(np.vstack([a[f"W_i{g}"] for g in gates])))
+        cell.weight_hh.copy_(torch.tensor(np.vstack([a[f"W_h{g}"] for g in gates])))
+        cell.bias_ih.copy_(torch.tensor(np.concatenate([a[f"b_i{g}"] for g in gates])))
+        cell.bias_hh.copy_(torch.tensor(np.concatenate([a[f"b_h{g}"] for g in gates])))
+
+
+def _assert_gate_gradients(derived: dict, cell: torch.nn.Module, gates: str, m: int) -> None:
+    """Each gate's derived gradients equal its rows of the PyTorch cell's stacked gradients."""
+    for i, gate in enumerate(gates):
+        rows = slice(i * m, (i + 1) * m)
+        for name, tensor in ((f"W_i{gate}", cell.weight_ih), (f"W_h{gate}", cell.weight_hh),
+                             (f"b_i{gate}", cell.bias_ih), (f"b_h{gate}", cell.bias_hh)):
+            np.testing.assert_allclose(derived[name], tensor.grad[rows].numpy(), rtol=1e-9, atol=1e-12)
+
+
 @pytest.mark.parametrize("steps", [1, 2, 4])
 def test_gru_torch_equals_torch_nn_grucell(steps):
     instance, derived = _cell_case("gru-torch", steps, seed=steps)
     a = instance.arrays
     cell = torch.nn.GRUCell(instance.sizes["d"], instance.sizes["m"]).double()
-    with torch.no_grad():  # PyTorch stacks the gates r, z, n
-        cell.weight_ih.copy_(torch.tensor(np.vstack([a["W_ir"], a["W_iz"], a["W_in"]])))
-        cell.weight_hh.copy_(torch.tensor(np.vstack([a["W_hr"], a["W_hz"], a["W_hn"]])))
-        cell.bias_ih.copy_(torch.tensor(np.concatenate([a["b_ir"], a["b_iz"], a["b_in"]])))
-        cell.bias_hh.copy_(torch.tensor(np.concatenate([a["b_hr"], a["b_hz"], a["b_hn"]])))
+    _copy_gates(cell, a, "rzn")
     extra = _tensors(instance, ("h_0", "V", "gamma"))
     h = extra["h_0"]
     for x in torch.tensor(a["x"]):
         h = cell(x[None, :], h[None, :])[0]
     _readout(instance, h, extra["V"], extra["gamma"]).backward()
-    m = instance.sizes["m"]
-    for i, gate in enumerate("rzn"):
-        rows = slice(i * m, (i + 1) * m)
-        np.testing.assert_allclose(derived[f"W_i{gate}"], cell.weight_ih.grad[rows].numpy(), rtol=1e-9, atol=1e-12)
-        np.testing.assert_allclose(derived[f"W_h{gate}"], cell.weight_hh.grad[rows].numpy(), rtol=1e-9, atol=1e-12)
-        np.testing.assert_allclose(derived[f"b_i{gate}"], cell.bias_ih.grad[rows].numpy(), rtol=1e-9, atol=1e-12)
-        np.testing.assert_allclose(derived[f"b_h{gate}"], cell.bias_hh.grad[rows].numpy(), rtol=1e-9, atol=1e-12)
+    _assert_gate_gradients(derived, cell, "rzn", instance.sizes["m"])
     for name in ("h_0", "V", "gamma"):
         np.testing.assert_allclose(derived[name], extra[name].grad.numpy(), rtol=1e-9, atol=1e-12)
 
@@ -136,11 +144,7 @@ def test_lstm_torch_equals_torch_nn_lstmcell(steps):
     instance, derived = _cell_case("lstm-torch", steps, seed=10 + steps)
     a = instance.arrays
     cell = torch.nn.LSTMCell(instance.sizes["d"], instance.sizes["m"]).double()
-    with torch.no_grad():  # PyTorch stacks the gates i, f, g, o
-        cell.weight_ih.copy_(torch.tensor(np.vstack([a[f"W_i{g}"] for g in "ifgo"])))
-        cell.weight_hh.copy_(torch.tensor(np.vstack([a[f"W_h{g}"] for g in "ifgo"])))
-        cell.bias_ih.copy_(torch.tensor(np.concatenate([a[f"b_i{g}"] for g in "ifgo"])))
-        cell.bias_hh.copy_(torch.tensor(np.concatenate([a[f"b_h{g}"] for g in "ifgo"])))
+    _copy_gates(cell, a, "ifgo")
     extra = _tensors(instance, ("h_0", "c_0", "V", "gamma"))
     h, c = extra["h_0"][None, :], extra["c_0"][None, :]
     for x in torch.tensor(a["x"]):
@@ -149,13 +153,7 @@ def test_lstm_torch_equals_torch_nn_lstmcell(steps):
     np.testing.assert_allclose(evaluator.value(unroll(get_model("lstm-torch"), steps).node(f"h[{steps}]").value),
                                h[0].detach().numpy(), rtol=1e-12)
     _readout(instance, h[0], extra["V"], extra["gamma"]).backward()
-    m = instance.sizes["m"]
-    for i, gate in enumerate("ifgo"):
-        rows = slice(i * m, (i + 1) * m)
-        np.testing.assert_allclose(derived[f"W_i{gate}"], cell.weight_ih.grad[rows].numpy(), rtol=1e-9, atol=1e-12)
-        np.testing.assert_allclose(derived[f"W_h{gate}"], cell.weight_hh.grad[rows].numpy(), rtol=1e-9, atol=1e-12)
-        np.testing.assert_allclose(derived[f"b_i{gate}"], cell.bias_ih.grad[rows].numpy(), rtol=1e-9, atol=1e-12)
-        np.testing.assert_allclose(derived[f"b_h{gate}"], cell.bias_hh.grad[rows].numpy(), rtol=1e-9, atol=1e-12)
+    _assert_gate_gradients(derived, cell, "ifgo", instance.sizes["m"])
     for name in ("h_0", "c_0", "V", "gamma"):
         np.testing.assert_allclose(derived[name], extra[name].grad.numpy(), rtol=1e-9, atol=1e-12)
 
