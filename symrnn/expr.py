@@ -355,18 +355,15 @@ Jac = (JEdge | JName | JMatrix | JBlock | JDiag | JIdentity | JKron | JRow | JSc
 
 def leaves(expr: Expr) -> tuple[Node | Param, ...]:
     """The nodes and parameters an expression reads, in order of first appearance."""
-    found: list[Node | Param] = []
-    _collect_leaves(expr, found)
+    found: dict[Node | Param, None] = {}
+    pending = [expr]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, (Node, Param)):
+            found.setdefault(item)
+        else:
+            pending.extend(reversed(children(item)))
     return tuple(found)
-
-
-def _collect_leaves(expr: Expr, found: list[Node | Param]) -> None:
-    if isinstance(expr, (Node, Param)):
-        if expr not in found:
-            found.append(expr)
-        return
-    for child in children(expr):
-        _collect_leaves(child, found)
 
 
 def children(expr: Expr) -> tuple[Expr, ...]:

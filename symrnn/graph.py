@@ -8,7 +8,7 @@ equation, carrying its local Jacobian D(a → b) built by symrnn's own rules
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 
 import sympy
@@ -40,11 +40,17 @@ class GraphNode:
 
 @dataclass(frozen=True)
 class Edge:
-    """a → b with its local Jacobian D(a → b)."""
+    """a → b with its local Jacobian D(a → b), worked out when first asked for (counting
+    paths needs none of them)."""
 
     source: str
     target: str
-    jacobian: Jac
+    definition: Expr = field(compare=False, repr=False)
+    scope: Scope = field(compare=False, repr=False)
+
+    @cached_property
+    def jacobian(self) -> Jac:
+        return jacobian(self.definition, self.scope)
 
 
 @dataclass(frozen=True)
@@ -177,25 +183,32 @@ def _position(model: Model, steps: int, position: int | None) -> int:
 
 def _topological(nodes: list[GraphNode], inline: dict[Node, Expr]) -> list[GraphNode]:
     """The nodes in the order they were made, except that a node waits for the nodes it reads
-    (a backward state η^{(t)} reads η^{(t+1)}, made later)."""
+    (a backward state η^{(t)} reads η^{(t+1)}, made later). Iterative: chains are n long."""
     by_value = {node.value: node for node in nodes}
+    reads = {node.value: [d for d in _dependencies(node.definition, inline) if d in by_value]
+             if node.definition is not None else [] for node in nodes}
     ordered: list[GraphNode] = []
     placed: set = set()
-
-    def place(node: GraphNode, visiting: tuple = ()) -> None:
-        if node.value in placed:
-            return
-        if node.value in visiting:
-            raise ValueError(f"the equations are cyclic at {node.ident}")
-        if node.definition is not None:
-            for dependency in _dependencies(node.definition, inline):
-                if dependency in by_value:
-                    place(by_value[dependency], visiting + (node.value,))
-        placed.add(node.value)
-        ordered.append(node)
-
-    for node in nodes:
-        place(node)
+    for root in nodes:
+        stack = [(root.value, 0)]
+        on_stack = {root.value}
+        while stack:
+            value, next_read = stack[-1]
+            if value in placed:
+                stack.pop()
+                continue
+            pending = [d for d in reads[value][next_read:] if d not in placed]
+            if not pending:
+                placed.add(value)
+                ordered.append(by_value[value])
+                on_stack.discard(value)
+                stack.pop()
+                continue
+            stack[-1] = (value, reads[value].index(pending[0]) + 1)
+            if pending[0] in on_stack:
+                raise ValueError(f"the equations are cyclic at {by_value[value].ident}")
+            on_stack.add(pending[0])
+            stack.append((pending[0], 0))
     return ordered
 
 
@@ -210,17 +223,16 @@ def _edges(model: Model, nodes: list[GraphNode], inline: dict[Node, Expr],
             continue
         for source in _dependencies(node.definition, inline):
             scope = Scope(wrt=source, out=node.value, inline=inline, shapes=shapes)
-            edges.append(Edge(source.ident, node.ident, jacobian(node.definition, scope)))
+            edges.append(Edge(source.ident, node.ident, node.definition, scope))
     return tuple(edges)
 
 
 def _dependencies(expr: Expr, inline: dict[Node, Expr]) -> tuple[Node | Param, ...]:
     """The graph nodes an expression reads, looking through inline abbreviations."""
-    found: list[Node | Param] = []
+    found: dict[Node | Param, None] = {}
     for leaf in leaves(expr):
         for dep in (_dependencies(inline[leaf], inline) if leaf in inline else (leaf,)):
-            if dep not in found:
-                found.append(dep)
+            found.setdefault(dep)
     return tuple(found)
 
 
