@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from itertools import islice
+
 from .check import CheckReport, check as run_check, derived_gradient
 from .derivation import MAX_PATHS, Derivation, derive
 from .errors import InputError, SymrnnError
@@ -17,6 +19,7 @@ from .latex import NotationPrinter
 from .catalogue import MODELS, get_model
 from .models import Model
 from .present import Document, Value, model_equations, present
+from .paths import count_paths, iter_paths
 from .values import load_values
 
 
@@ -81,3 +84,17 @@ def describe(model: Model) -> dict:
 def catalogue() -> list[dict]:
     """Every built-in model, described, in a fixed order."""
     return [describe(model) for model in MODELS.values()]
+
+
+def path_report(model: str, steps: int, wrt: str | None = None, loss: str | None = None,
+                position: int | None = None, layers: int | None = None, readout: str | None = None,
+                limit: int | None = None) -> dict:
+    """The exact number of paths from wrt to the loss, and the first ``limit`` of them (all when None)."""
+    found = get_model(model, layers, readout)
+    graph = unroll(found, steps, position=position)
+    wrt, loss = wrt or found.default_wrt, loss or found.loss
+    graph.node(wrt)
+    graph.node(loss)
+    listed = iter_paths(graph, wrt, loss)
+    return {"model": found.name, "steps": steps, "wrt": wrt, "loss": loss, "path_count": count_paths(graph, wrt, loss),
+            "paths": [list(p) for p in (listed if limit is None else islice(listed, limit))]}

@@ -15,7 +15,7 @@ import click
 
 from . import __version__
 from .activations import ACTIVATIONS
-from .api import catalogue, document, failed
+from .api import catalogue, document, failed, path_report
 from .check import TOLERANCE
 from .derivation import MAX_PATHS
 from .errors import CheckFailed, SymrnnError
@@ -24,7 +24,10 @@ from .catalogue import MODELS, READOUTS
 from .render import FORMATS, render
 
 MAX_STEPS = 200
-"""Largest --steps: the path form lists O(n²) factors, so larger n is a typo, not a question."""
+"""Largest --steps of a derivation: the path form lists O(n²) factors, so larger n is a typo, not a question."""
+
+MAX_COUNT_STEPS = 10_000
+"""Largest --steps for counting paths, which costs time linear in n (about 0.5 s per 1000 steps)."""
 
 
 class Shell(click.Group):
@@ -84,25 +87,42 @@ def cli() -> None:
     """
 
 
+def model_options(max_steps: int):
+    """The options that say which derivative of which unrolled model: shared by derive and paths."""
+    return lambda command: _with_options(command, _model_option_list(max_steps))
+
+
+def _with_options(command, options: list):
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def _model_option_list(max_steps: int) -> list:
+    return [
+        click.option("--model", "-m", type=click.Choice(list(MODELS)), default="elman", show_default=True,
+                     help="Built-in model ('symrnn models' lists them with their equations)."),
+        click.option("--steps", "-n", type=click.IntRange(1, max_steps), default=3, show_default=True,
+                     help=f"Time steps to unroll (1 to {max_steps})."),
+        click.option("--wrt", metavar="NAME",
+                     help="Differentiate with respect to a parameter (elman: W_hx, W_hh, b_h, h_0, V, gamma; "
+                          "'symrnn models' lists every model's), an input x[t] or a hidden node h[t].  "
+                          "[default: the model's default_wrt, W_hx for elman]"),
+        click.option("--loss", metavar="NODE",
+                     help="The scalar to differentiate, such as a per-step loss L[2].  [default: the model's loss]"),
+        click.option("--position", "-i", type=click.IntRange(1), metavar="I",
+                     help="For a readout at a position (birnn): the step i it looks at.  [default: the last, n]"),
+        click.option("--layers", "-L", type=click.IntRange(1), metavar="L",
+                     help="For a stacked model: the number of layers.  [default: 2]"),
+        click.option("--readout", type=click.Choice(list(READOUTS)),
+                     help="Replace the model's readout: final (l = V h^(n) + gamma, o = -LS(l)_y, seed 000) or "
+                          "every (softmax and cross-entropy at every step, L = sum_t L^(t), Goodfellow).  "
+                          "[default: the model's source]"),
+    ]
+
+
 @cli.command()
-@click.option("--model", "-m", type=click.Choice(list(MODELS)), default="elman", show_default=True,
-              help="Built-in model ('symrnn models' lists them with their equations).")
-@click.option("--steps", "-n", type=click.IntRange(1, MAX_STEPS), default=3, show_default=True,
-              help=f"Time steps to unroll (1 to {MAX_STEPS}).")
-@click.option("--wrt", metavar="NAME",
-              help="Differentiate with respect to a parameter (elman: W_hx, W_hh, b_h, h_0, V, gamma; "
-                   "'symrnn models' lists every model's), an input x[t] or a hidden node h[t].  "
-                   "[default: the model's default_wrt, W_hx for elman]")
-@click.option("--loss", metavar="NODE",
-              help="The scalar to differentiate, such as a per-step loss L[2].  [default: the model's loss]")
-@click.option("--position", "-i", type=click.IntRange(1), metavar="I",
-              help="For a readout at a position (birnn): the step i it looks at.  [default: the last, n]")
-@click.option("--layers", "-L", type=click.IntRange(1), metavar="L",
-              help="For a stacked model: the number of layers.  [default: 2]")
-@click.option("--readout", type=click.Choice(list(READOUTS)),
-              help="Replace the model's readout: final (l = V h^(n) + gamma, o = -LS(l)_y, seed 000) or every "
-                   "(softmax and cross-entropy at every step, L = sum_t L^(t), Goodfellow).  [default: the "
-                   "model's source]")
+@model_options(MAX_STEPS)
 @click.option("--activation", "-g", type=click.Choice(list(ACTIVATIONS)), default="g", show_default=True,
               help="Transfer function: the generic g of the seed, or a concrete one; relu-active is ReLU "
                    "with every unit assumed active (ReLU' = 1), also for a model whose ReLU is fixed.")
@@ -162,6 +182,42 @@ def _describe_text(entry: dict) -> str:
     lines += [f"  parameters: {symbols(entry['parameters'])}", f"  inputs (per step): {symbols(entry['inputs'])}",
               f"  labels: {', '.join(label['name'] for label in entry['labels']) or 'none'}",
               f"  loss: {entry['loss']}; default --wrt: {entry['default_wrt']}", ""]
+    return "\n".join(lines)
+
+
+@cli.command()
+@model_options(MAX_COUNT_STEPS)
+@click.option("--count", "count_only", is_flag=True, help="Print only the exact number of paths.")
+@click.option("--limit", type=click.IntRange(0), default=20, show_default=True,
+              help="List at most this many paths (in the order derive lists them); 0 lists none.")
+@click.option("--format", "-f", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="Text for people, JSON for programs.")
+def paths(model: str, steps: int, wrt: str | None, loss: str | None, position: int | None, layers: int | None,
+          readout: str | None, count_only: bool, limit: int, fmt: str) -> None:
+    """Count the paths from NAME to the loss exactly (no enumeration), and list the first few.
+
+    \b
+    symrnn paths -m gru -n 1000 --wrt U_z --count     a 602-digit integer, in well under a second
+    symrnn paths -m lstm -n 4 --limit 5                the first five paths from W_f to o
+    """
+    with reporting():
+        report = path_report(model, steps, wrt, loss, position, layers, readout, 0 if count_only else limit)
+    if fmt == "json":
+        click.echo(json.dumps(report if not count_only else {k: v for k, v in report.items() if k != "paths"},
+                              indent=2))
+    elif count_only:
+        click.echo(report["path_count"])
+    else:
+        click.echo(_paths_text(report))
+
+
+def _paths_text(report: dict) -> str:
+    count = report["path_count"]
+    lines = [f"{count} path{'' if count == 1 else 's'} from {report['wrt']} to {report['loss']} "
+             f"({report['model']}, n = {report['steps']})" + (":" if report["paths"] else "")]
+    lines += [f"{i}. {' -> '.join(path)}" for i, path in enumerate(report["paths"], 1)]
+    if len(report["paths"]) < count and report["paths"]:
+        lines.append(f"... {count - len(report['paths'])} more (raise --limit to list them)")
     return "\n".join(lines)
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Iterator
+
 from .graph import Graph
 
 Path = tuple[str, ...]
@@ -30,17 +32,20 @@ def list_paths(graph: Graph, source: str, target: str) -> tuple[Path, ...]:
     At each node the successors are taken in topological order, so for the Elman RNN
     the path through h^{(1)} comes before the one through h^{(2)}, as in seed 000.
     """
+    return tuple(iter_paths(graph, source, target))
+
+
+def iter_paths(graph: Graph, source: str, target: str) -> Iterator[Path]:
+    """The paths of ``list_paths`` one at a time, so that the first few of very many cost little."""
     counts = _counts_to(graph, target)
-    found: list[Path] = []
     stack: list[Path] = [(source,)] if counts.get(source) else []
     while stack:
         path = stack.pop()
         if path[-1] == target:
-            found.append(path)
+            yield path
             continue
         onward = [e.target for e in graph.successors[path[-1]] if counts.get(e.target)]
         stack.extend(path + (nxt,) for nxt in reversed(onward))
-    return tuple(found)
 
 
 def edges_of(path: Path) -> tuple[tuple[str, str], ...]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from symrnn.graph import unroll
@@ -58,3 +60,57 @@ def test_no_path_to_an_unrelated_node():
     graph = unroll(get_model("elman"), 3)
     assert count_paths(graph, "x[3]", "h[1]") == 0
     assert list_paths(graph, "x[3]", "h[1]") == ()
+
+
+# ---------------------------------------------------------------- symrnn paths
+
+from click.testing import CliRunner  # noqa: E402
+
+from symrnn.catalogue import MODELS  # noqa: E402
+from symrnn.cli import cli  # noqa: E402
+
+
+def paths_cli(*args: str) -> str:
+    result = CliRunner().invoke(cli, ["paths", *args], prog_name="symrnn")
+    assert result.exit_code == 0, result.stderr
+    return result.stdout
+
+
+@pytest.mark.parametrize("name", sorted(MODELS))
+def test_every_models_count_equals_its_enumeration(name):
+    m = MODELS[name]
+    for steps in (1, 2, 4):
+        graph = unroll(m, steps)
+        for wrt in m.param_names:
+            assert count_paths(graph, wrt, m.loss) == len(list_paths(graph, wrt, m.loss))
+
+
+def test_gru_count_at_a_thousand_steps_is_the_exact_closed_form():
+    """From U^z, 4^{n-t} ways from h^{(t)} on for each t: (4^n - 1) / 3 paths, an integer of 602 digits."""
+    assert int(paths_cli("-m", "gru", "-n", "1000", "--wrt", "U_z", "--count")) == (4 ** 1000 - 1) // 3
+
+
+def test_goodfellow_count_is_a_triangle_number():
+    assert int(paths_cli("-m", "goodfellow", "-n", "500", "--count")) == 500 * 501 // 2
+
+
+def test_paths_lists_the_first_few_in_derive_order():
+    text = paths_cli("-m", "elman", "-n", "4", "--limit", "2")
+    assert text.splitlines() == [
+        "4 paths from W_hx to o (elman, n = 4):",
+        "1. W_hx -> h[1] -> h[2] -> h[3] -> h[4] -> l -> q -> o",
+        "2. W_hx -> h[2] -> h[3] -> h[4] -> l -> q -> o",
+        "... 2 more (raise --limit to list them)",
+    ]
+
+
+def test_paths_json_has_the_exact_count_and_the_listed_paths():
+    data = json.loads(paths_cli("-m", "lstm", "-n", "3", "--limit", "4", "-f", "json"))
+    assert data["path_count"] == 30 and len(data["paths"]) == 4
+    assert data["paths"][0][0] == "W_f" and data["paths"][0][-1] == "o"
+
+
+def test_paths_rejects_an_unknown_node_in_one_line():
+    result = CliRunner().invoke(cli, ["paths", "--wrt", "Q"], prog_name="symrnn")
+    assert result.exit_code == 2
+    assert len(result.stderr.splitlines()) == 1 and "no node 'Q'" in result.stderr
