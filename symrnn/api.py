@@ -26,9 +26,9 @@ from .values import load_values
 def document(model: str, steps: int, wrt: str | None = None, loss: str | None = None,
              activation: str = GENERIC, check: bool = False, seed: int = 0,
              values: str | None = None, max_paths: int = MAX_PATHS, position: int | None = None,
-             layers: int | None = None, readout: str | None = None) -> Document:
+             layers: int | None = None, readout: str | None = None, form: str = "auto") -> Document:
     """Derive, optionally check and evaluate, and present: everything ``symrnn derive`` prints."""
-    derivation = derive(get_model(model, layers, readout), steps, wrt, loss, activation, max_paths, position)
+    derivation = derive(get_model(model, layers, readout), steps, wrt, loss, activation, max_paths, position, form)
     report = run_check(derivation, seed) if check else None
     value = evaluate_at(derivation, values) if values else None
     return present(derivation, report, value)

@@ -17,7 +17,7 @@ from . import __version__
 from .activations import ACTIVATIONS
 from .api import catalogue, document, failed, path_report
 from .check import TOLERANCE
-from .derivation import MAX_PATHS
+from .derivation import AUTO_PATHS, FORMS, MAX_PATHS
 from .errors import CheckFailed, SymrnnError
 from .files import write_atomically
 from .catalogue import MODELS, READOUTS
@@ -138,12 +138,16 @@ def _model_option_list(max_steps: int) -> list:
 @click.option("--seed", type=int, default=0, show_default=True, help="Random seed for --check's sizes and values.")
 @click.option("--at", "values", metavar="FILE",
               help="Evaluate the derived gradient at the values in a JSON or YAML file (see README).")
+@click.option("--form", type=click.Choice(FORMS), default="auto", show_default=True,
+              help=f"paths: the sum over paths (what an exercise asks for); factored: back-propagation through "
+                   f"time as a recursion for each gradient, linear in n; both; auto: paths when there are at "
+                   f"most {AUTO_PATHS}, else factored.")
 @click.option("--max-paths", type=click.IntRange(1), default=MAX_PATHS, show_default=True,
               help="Refuse to list more paths than this.")
 def derive(model: str, steps: int, wrt: str | None, loss: str | None, position: int | None, layers: int | None,
            readout: str | None, activation: str,
            fmt: str, standalone: bool, output: str | None, template_dir: str | None, check: bool, seed: int,
-           values: str | None, max_paths: int) -> None:
+           values: str | None, form: str, max_paths: int) -> None:
     """Derive d(loss)/d(NAME) as a sum over the paths of the unrolled graph, and typeset it.
 
     Lists every directed path from NAME to the loss, writes the gradient as the sum over
@@ -151,14 +155,15 @@ def derive(model: str, steps: int, wrt: str | None, loss: str | None, position: 
     gives each Jacobian's formula, the expanded terms, and the gradient in NAME's own shape.
     """
     with reporting():
-        doc = document(model, steps, wrt, loss, activation, check, seed, values, max_paths, position, layers, readout)
+        doc = document(model, steps, wrt, loss, activation, check, seed, values, max_paths, position, layers, readout,
+                       form)
         text = render(doc, fmt, standalone, template_dir)
         if output:
             write_atomically(output, text)
         else:
             click.echo(text, nl=False)
         if failed(doc.check):
-            worst = max(max(r.path_sum_error, r.shaped_error) for r in doc.check.results)
+            worst = max(r.worst for r in doc.check.results)
             raise CheckFailed(f"check failed: relative error {worst:.1e} exceeds {doc.check.tolerance:g}")
 
 

@@ -13,6 +13,7 @@ from functools import cached_property
 
 from .calculus import product, simplify
 from .errors import InputError
+from .factored import Factored, factor
 from .expr import Jac, JEdge, JIdentity, JKron, JName, JOuter, JProduct, JTranspose, Node
 from .graph import GENERIC, Graph, unroll
 from .models import Model
@@ -52,6 +53,8 @@ class Derivation:
     paths: tuple[PathTerm, ...]
     shorthands: tuple[Shorthand, ...]
     jacobians: tuple[tuple[JEdge, Jac], ...]
+    factored: Factored | None = None
+    """The recursion form (``--form factored`` or ``both``); None when only paths were asked for."""
 
     @property
     def model(self) -> Model:
@@ -66,26 +69,50 @@ class Derivation:
         """The formula behind every named Jacobian (D(a→b), A, B^{t})."""
         named = {edge: formula for edge, formula in self.jacobians}
         named.update({s.name: s.formula for s in self.shorthands})
+        if self.factored is not None:
+            named.update({edge: formula for edge, formula in self.factored.jacobians})
+            named.update(self.factored.formulas)
         return named
+
+    @property
+    def form(self) -> str:
+        """Which forms it holds: paths, factored or both."""
+        if self.factored is None:
+            return "paths"
+        return "both" if self.paths else "factored"
+
+
+FORMS = ("auto", "paths", "factored", "both")
+
+AUTO_PATHS = 64
+"""With --form auto (the default), a derivation lists its paths when there are at most this many,
+and otherwise gives the factored form (with the count, and how to list them)."""
 
 
 def derive(model: Model, steps: int, wrt: str | None = None, loss: str | None = None,
-           activation: str = GENERIC, max_paths: int = MAX_PATHS, position: int | None = None) -> Derivation:
-    """Derive ∂loss/∂wrt for ``model`` unrolled over ``steps`` steps (a positional readout at ``position``)."""
+           activation: str = GENERIC, max_paths: int = MAX_PATHS, position: int | None = None,
+           form: str = "paths") -> Derivation:
+    """Derive ∂loss/∂wrt for ``model`` unrolled over ``steps`` steps (a positional readout at ``position``),
+    as a sum over paths, as the factored recursion, or both (``form``; auto picks by AUTO_PATHS)."""
     graph = unroll(model, steps, activation, position)
     wrt = wrt or model.default_wrt
     loss = loss or model.loss
     _validate(graph, wrt, loss)
     count = count_paths(graph, wrt, loss)
+    if form == "auto":
+        form = "paths" if count <= AUTO_PATHS else "factored"
+    factored = factor(graph, wrt, loss) if form in ("factored", "both") else None
+    if form == "factored":
+        return Derivation(graph, wrt, loss, count, (), (), (), factored)
     if count > max_paths:
         raise InputError(f"{count} paths lead from {wrt} to {loss}, more than --max-paths {max_paths}; "
-                         f"raise --max-paths or take fewer --steps")
+                         f"use --form factored (its size grows linearly in n) or raise --max-paths")
     edge_lists = [tuple(reversed(edges_of(p))) for p in list_paths(graph, wrt, loss)]
     suffix = _common_suffix(graph, edge_lists)
     names = _names(graph, model, suffix)
     shorthands = _shorthands(graph, edge_lists, names)
     terms = tuple(_term(graph, edges, names) for edges in edge_lists)
-    return Derivation(graph, wrt, loss, count, terms, shorthands, _jacobians(graph, edge_lists))
+    return Derivation(graph, wrt, loss, count, terms, shorthands, _jacobians(graph, edge_lists), factored)
 
 
 def _validate(graph: Graph, wrt: str, loss: str) -> None:

@@ -314,6 +314,14 @@ class JLogSoftmax:
 
 
 @dataclass(frozen=True)
+class JGrad:
+    """∇_v L: the gradient of the loss with respect to node v, a column of v's size."""
+
+    node: str
+    loss: str
+
+
+@dataclass(frozen=True)
 class JProduct:
     """A matrix product, leftmost factor first (the loss end of a path)."""
 
@@ -349,7 +357,7 @@ class JOuter:
     vector: Expr
 
 
-Jac = (JEdge | JName | JMatrix | JBlock | JDiag | JIdentity | JKron | JRow | JScalar | JColumn | JLogSoftmax | JProduct
+Jac = (JEdge | JName | JGrad | JMatrix | JBlock | JDiag | JIdentity | JKron | JRow | JScalar | JColumn | JLogSoftmax | JProduct
        | JSum | JNeg | JTranspose | JOuter)
 
 

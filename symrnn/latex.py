@@ -190,6 +190,9 @@ class NotationPrinter(LatexPrinter):
         index = "" if jac.index is None else str(jac.index)
         return with_superscript(jac.letter, index + sup) if index or sup else jac.letter
 
+    def _print_JGrad(self, jac) -> str:
+        return rf"\nabla_{{{self.ident(jac.node)}}} {self.ident(jac.loss)}"
+
     def _print_JMatrix(self, jac: JMatrix) -> str:
         return self._print(jac.matrix)
 

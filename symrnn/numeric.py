@@ -17,7 +17,7 @@ from .activations import numeric as activation_functions
 from .expr import (
     Add, Apply, ApplyDeriv, CrossEntropy, Expr, Jac, JColumn, JDiag, JEdge, JIdentity, JKron, JLogSoftmax, JMatrix,
     JName, JNeg, JOuter, JProduct, JRow, JScalar, JSum, JTranspose, Label, LogSoftmax, MatVec, Mul, Neg, Node,
-    OneHot, Ones, Param, Pick, Scale, Softmax, leaves, Const, SquaredNorm, Zeros, Log, Reciprocal, Concat, JBlock,
+    OneHot, Ones, Param, Pick, Scale, Softmax, leaves, Const, SquaredNorm, Zeros, Log, Reciprocal, Concat, JBlock, JGrad,
 )
 from .graph import GENERIC, Graph
 
@@ -126,6 +126,13 @@ def _size(dim, ev: Evaluator) -> int:
     return ev.instance.sizes.get(str(dim)) or int(dim.subs({s: ev.instance.sizes[str(s)] for s in dim.free_symbols}))
 
 
+def _remembered(ev: Evaluator, key, compute: Callable) -> np.ndarray:
+    """A value worked out once per forward pass: each ∇_v L is read by several recursions."""
+    if key not in ev.env:
+        ev.env[key] = compute()
+    return ev.env[key]
+
+
 def _block(jac: JBlock, ev: Evaluator) -> np.ndarray:
     """The columns of the matrix that multiply part ``index`` of a CONCAT."""
     sizes = [_size(s, ev) for s in jac.sizes]
@@ -150,6 +157,7 @@ def _column(jac: Jac, ev: Evaluator, formulas) -> np.ndarray:
 _MATRIX: dict[type, Callable] = {
     JEdge: lambda j, ev, f: ev.matrix(f[j], f),
     JName: lambda j, ev, f: ev.matrix(f[j], f),
+    JGrad: lambda j, ev, f: _remembered(ev, j, lambda: ev.matrix(f[j], f)),
     JMatrix: lambda j, ev, f: ev.value(j.matrix),
     JBlock: lambda j, ev, f: _block(j, ev),
     JDiag: lambda j, ev, f: np.diag(np.atleast_1d(ev.value(j.vector))),

@@ -13,7 +13,7 @@ from . import __version__
 from .activations import ACTIVATIONS
 from .check import CheckReport
 from .derivation import Derivation
-from .expr import JBlock, JKron, JLogSoftmax, JOuter, JProduct, Node, Ref, walk
+from .expr import JBlock, JKron, JLogSoftmax, JNeg, JOuter, JProduct, JSum, Node, Ref, walk
 from .graph import GENERIC
 from .latex import NotationPrinter
 from .models import ZERO, Model
@@ -101,6 +101,13 @@ class Document:
     notes: tuple[str, ...]
     check: CheckReport | None = None
     value: Value | None = None
+    form: str = "paths"
+    recursions: tuple[Named, ...] = ()
+    """∇_v L for each node of the factored form: symbol, named recursion, expanded (as strings)."""
+    recursion_lines: tuple[tuple[str, ...], ...] = ()
+    """The same, each as display lines: "= first term", "+ next term", ..., "= first expanded term", ..."""
+    factored: tuple[tuple[str, ...], ...] = ()
+    """The factored gradient's local terms, each as display lines."""
 
 
 def present(derivation: Derivation, check: CheckReport | None = None, value: Value | None = None) -> Document:
@@ -120,11 +127,57 @@ def present(derivation: Derivation, check: CheckReport | None = None, value: Val
         paths=tuple(_path_view(term, printer) for term in derivation.paths),
         shorthands=tuple(Named(printer.doprint(s.name), printer.doprint(s.definition), printer.doprint(s.formula))
                          for s in derivation.shorthands),
-        jacobians=tuple(Named(printer.doprint(e), "", printer.doprint(f)) for e, f in derivation.jacobians),
+        jacobians=tuple(Named(printer.doprint(e), "", printer.doprint(f)) for e, f in _all_jacobians(derivation)),
         notes=_notes(derivation),
         check=check,
         value=value,
+        form=derivation.form,
+        recursions=_recursions(derivation, printer),
+        recursion_lines=_recursion_lines(derivation, printer),
+        factored=_factored_terms(derivation, printer),
     )
+
+
+def _all_jacobians(derivation: Derivation) -> tuple:
+    """Every edge Jacobian either form uses, each once, in order of first use."""
+    found = dict(derivation.jacobians)
+    if derivation.factored is not None:
+        for edge, formula in derivation.factored.jacobians:
+            found.setdefault(edge, formula)
+    return tuple(found.items())
+
+
+def _recursions(derivation: Derivation, printer: NotationPrinter) -> tuple[Named, ...]:
+    if derivation.factored is None:
+        return ()
+    return tuple(Named(printer.doprint(r.grad), printer.doprint(r.named), printer.doprint(r.expanded))
+                 for r in derivation.factored.recursions)
+
+
+def _recursion_lines(derivation: Derivation, printer: NotationPrinter) -> tuple[tuple[str, ...], ...]:
+    if derivation.factored is None:
+        return ()
+    return tuple(sum_lines(r.named, printer) + sum_lines(r.expanded, printer) for r in derivation.factored.recursions)
+
+
+def sum_lines(jac, printer: NotationPrinter) -> tuple[str, ...]:
+    """A sum as display lines: "= " before the first term, "+ " (or "- ") before each next one, each
+    term broken to the line width; continuation lines indented."""
+    terms = jac.terms if isinstance(jac, JSum) else (jac,)
+    lines: list[str] = []
+    for index, term in enumerate(terms):
+        negative = isinstance(term, JNeg)
+        broken = broken_lines(term.arg if negative and index else term, printer)
+        sign = "= " if index == 0 else (r"\quad - " if negative else r"\quad + ")
+        lines.append(sign + broken[0])
+        lines += [r"\qquad " + line for line in broken[1:]]
+    return tuple(lines)
+
+
+def _factored_terms(derivation: Derivation, printer: NotationPrinter) -> tuple[tuple[str, ...], ...]:
+    if derivation.factored is None:
+        return ()
+    return tuple(broken_lines(term, printer) for term in derivation.factored.terms)
 
 
 def model_equations(model: Model, printer: NotationPrinter, steps: str) -> tuple[Equation, ...]:

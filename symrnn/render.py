@@ -54,11 +54,25 @@ def sci(number: float) -> str:
 def check_sentence(report: CheckReport) -> str:
     """One sentence that says what the check measured and whether it passed."""
     sizes = "".join(f"; {name} = {size}" for name, size in report.sizes)
-    worst = max(max(r.path_sum_error, r.shaped_error) for r in report.results)
+    worst = max(r.worst for r in report.results)
     verdict = "passed" if report.passed else "FAILED"
     return (f"Checked at random values (seed {report.seed}{sizes}) against five-point central finite "
             f"differences in float64 (step {report.step:g}): largest relative error {worst:.1e}, "
             f"tolerance {report.tolerance:g}; {verdict}.")
+
+
+CHECK_COLUMNS = (("path_sum_error", "sum over paths"), ("shaped_error", "shaped gradient"),
+                 ("factored_error", "factored form"))
+"""The errors a check can report, and their column headings."""
+
+
+def check_table(report: CheckReport) -> tuple[tuple[str, ...], tuple[tuple[str, ...], ...]]:
+    """The headings and rows of the check's table: only the forms that were checked."""
+    shown = [(field, title) for field, title in CHECK_COLUMNS if getattr(report.results[0], field) is not None]
+    headings = ("activation",) + tuple(title for _, title in shown) + ("result",)
+    rows = tuple((r.activation,) + tuple(sci(getattr(r, field)) for field, _ in shown)
+                 + ("pass" if r.passed else "FAIL",) for r in report.results)
+    return headings, rows
 
 
 def eol(loop) -> str:
@@ -96,7 +110,7 @@ def environment(template_dir: str | None = None) -> jinja2.Environment:
         undefined=jinja2.StrictUndefined, autoescape=False,
     )
     env.filters.update(tex_text=tex_text, sci=sci, shape_phrase=shape_phrase)
-    env.globals.update(check_sentence=check_sentence, eol=eol, lead=lead, rows=rows)
+    env.globals.update(check_sentence=check_sentence, check_table=check_table, eol=eol, lead=lead, rows=rows)
     return env
 
 
@@ -156,5 +170,5 @@ def _check_json(report: CheckReport) -> dict:
         "tolerance": report.tolerance,
         "step": report.step,
         "method": "five-point central finite differences, float64",
-        "results": [asdict(r) for r in report.results],
+        "results": [{k: v for k, v in asdict(r).items() if v is not None} for r in report.results],
     }
