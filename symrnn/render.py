@@ -154,6 +154,12 @@ def to_json(document: Document) -> str:
             "latex": " + ".join(p.named for p in document.paths),
             "shaped": " + ".join(p.shaped for p in document.paths),
         },
+        "form": document.form,
+        "factored": None if not document.recursions else {
+            "recursions": [{"gradient": r.symbol, "latex": r.definition, "expanded": r.formula}
+                           for r in document.recursions],
+            "terms": [" ".join(lines) for lines in document.factored],
+        },
         "notes": list(document.notes),
         "value": None if document.value is None else {"shape": list(document.value.shape),
                                                       "values": document.value.numbers},

@@ -122,3 +122,24 @@ def test_at_uses_the_factored_form_when_there_are_no_paths(tmp_path):
     paths = document("elman", 3, activation="tanh", values=values, form="paths").value.numbers
     factored = document("elman", 3, activation="tanh", values=values, form="factored").value.numbers
     np.testing.assert_allclose(factored, paths, rtol=1e-12)
+
+
+def test_json_carries_the_factored_form():
+    import json
+
+    from symrnn.render import to_json
+    data = json.loads(to_json(document("goodfellow", 2, wrt="W", form="factored")))
+    assert data["form"] == "factored" and data["paths"] == [] and data["path_count"] == 3
+    assert [r["gradient"] for r in data["factored"]["recursions"]] == [
+        r"\nabla_{o^{(2)}} L", r"\nabla_{h^{(2)}} L", r"\nabla_{o^{(1)}} L", r"\nabla_{h^{(1)}} L"]
+    assert len(data["factored"]["terms"]) == 2
+
+
+def test_cli_form_factored_prints_the_recursion_and_checks_it():
+    from click.testing import CliRunner
+
+    from symrnn.cli import cli
+    result = CliRunner().invoke(cli, ["derive", "-m", "lstm", "-n", "6", "--check", "-f", "markdown"])
+    assert result.exit_code == 0, result.stderr
+    assert "Backpropagation through time" in result.stdout and "factored form" in result.stdout
+    assert "symrnn derive --form paths" in result.stdout
