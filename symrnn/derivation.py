@@ -191,9 +191,9 @@ def _shorthands(graph: Graph, edge_lists, names: dict[tuple, JName]) -> tuple[Sh
     """Every shorthand the terms use, in order of first use, with its definition and formula."""
     seen: dict[JName, tuple] = {}
     for edges in edge_lists:
-        for factor, covered in _named_factors(graph, edges, names):
-            if isinstance(factor, JName) and factor not in seen:
-                seen[factor] = covered
+        for named, covered in _named_factors(graph, edges, names):
+            if isinstance(named, JName) and named not in seen:
+                seen[named] = covered
     return tuple(
         Shorthand(name, _edge_product(covered), product(tuple(graph.edge[e].jacobian for e in covered)))
         for name, covered in seen.items()

@@ -14,7 +14,8 @@ import pytest
 import torch
 from hypothesis import assume, given, strategies as st
 
-from symrnn.catalogue import MODELS, Part, final_log_softmax, get_model, model
+from symrnn.catalogue import MODELS, get_model, model
+from symrnn.parts import Part, final_log_softmax
 from symrnn.check import (
     KINK_MARGIN, TOLERANCE, check, derived_gradient, finite_difference, kink_distance, random_instance, relative_error,
 )
