@@ -81,7 +81,10 @@ def derived_gradient(derivation: Derivation, instance: Instance, activation: str
 def factored_gradient(derivation: Derivation, instance: Instance, activation: str) -> np.ndarray:
     """∂loss/∂wrt from the factored form: the local terms, each ∇_v L worked out by its recursion."""
     evaluator = forward(derivation.graph, instance, activation)
-    total = sum(evaluator.matrix(term, derivation.formulas) for term in derivation.factored.terms)
+    formulas = derivation.formulas
+    for recursion in derivation.factored.recursions:  # loss end first: each reads only those before it
+        evaluator.matrix(recursion.grad, formulas)
+    total = sum(evaluator.matrix(term, formulas) for term in derivation.factored.terms)
     return np.reshape(total, value_shape(derivation, instance))
 
 

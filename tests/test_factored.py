@@ -143,3 +143,14 @@ def test_cli_form_factored_prints_the_recursion_and_checks_it():
     assert result.exit_code == 0, result.stderr
     assert "Backpropagation through time" in result.stdout and "factored form" in result.stdout
     assert "symrnn derive --form paths" in result.stdout
+
+
+@pytest.mark.parametrize("name", ["goodfellow", "stacked-birnn"])
+def test_long_sequences_evaluate_without_deep_recursion(name):
+    """∇ chains 300 steps long (and backward states) are evaluated loss end first, not recursively."""
+    m = get_model(name)
+    d = derive(m, 300, form="factored")
+    instance = random_instance(m, 300, np.random.default_rng(0))
+    _, expected = torch_gradients(name, instance, _activation(name))
+    np.testing.assert_allclose(factored_gradient(d, instance, _activation(name)), expected[d.wrt],
+                               rtol=1e-9, atol=1e-12)
