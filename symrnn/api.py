@@ -7,20 +7,18 @@
 
 from __future__ import annotations
 
-import numpy as np
 
 from itertools import islice
 
-from .check import CheckReport, check as run_check, derived_gradient
 from .derivation import MAX_PATHS, Derivation, derive
 from .errors import InputError, SymrnnError
 from .graph import GENERIC, unroll
 from .latex import NotationPrinter
 from .catalogue import MODELS, get_model
 from .models import Model
+from .report import CheckReport
 from .present import Document, Value, model_equations, present
 from .paths import count_paths, iter_paths
-from .values import load_values
 
 
 def document(model: str, steps: int, wrt: str | None = None, loss: str | None = None,
@@ -29,13 +27,24 @@ def document(model: str, steps: int, wrt: str | None = None, loss: str | None = 
              layers: int | None = None, readout: str | None = None, form: str = "auto") -> Document:
     """Derive, optionally check and evaluate, and present: everything ``symrnn derive`` prints."""
     derivation = derive(get_model(model, layers, readout), steps, wrt, loss, activation, max_paths, position, form)
-    report = run_check(derivation, seed) if check else None
+    report = _run_check(derivation, seed) if check else None
     value = evaluate_at(derivation, values) if values else None
     return present(derivation, report, value)
 
 
+def _run_check(derivation: Derivation, seed: int) -> CheckReport:
+    from .check import check  # NumPy is imported only when numbers are asked for
+
+    return check(derivation, seed)
+
+
 def evaluate_at(derivation: Derivation, path: str) -> Value:
     """The derived gradient at the values in a file, from the derived expressions only."""
+    import numpy as np
+
+    from .check import derived_gradient
+    from .values import load_values
+
     if derivation.graph.activation == GENERIC and GENERIC in derivation.model.functions:
         raise InputError("--at needs numbers for g: add --activation tanh, sigmoid, relu or identity")
     instance = load_values(path, derivation.model, derivation.steps)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 
 from .activations import ACTIVATIONS, CONCRETE
@@ -13,9 +11,7 @@ from .expr import Apply, children
 from .graph import GENERIC, Graph
 from .models import Model
 from .numeric import Instance, forward
-
-TOLERANCE = 1e-6
-"""Largest relative error a check accepts."""
+from .report import TOLERANCE, CheckReport, CheckResult
 
 STEP = 1e-3
 """Finite-difference step of the five-point central stencil: truncation error about
@@ -30,36 +26,6 @@ KINK_MARGIN = 1e-2
 
 STENCIL = ((2, -1.0), (1, 8.0), (-1, -8.0), (-2, 1.0))
 """(multiple of STEP, weight): f'(x) ≈ Σ weight·f(x + k·STEP) / (12·STEP)."""
-
-
-@dataclass(frozen=True)
-class CheckResult:
-    """The errors for one activation: the sum over paths and the shaped gradient, each vs finite differences."""
-
-    activation: str
-    path_sum_error: float | None
-    shaped_error: float | None
-    passed: bool
-    factored_error: float | None = None
-
-    @property
-    def worst(self) -> float:
-        return max(e for e in (self.path_sum_error, self.shaped_error, self.factored_error) if e is not None)
-
-
-@dataclass(frozen=True)
-class CheckReport:
-    """What ``--check`` measured: sizes, seed, tolerance, and one result per activation checked."""
-
-    sizes: tuple[tuple[str, int], ...]
-    seed: int
-    tolerance: float
-    step: float
-    results: tuple[CheckResult, ...]
-
-    @property
-    def passed(self) -> bool:
-        return all(r.passed for r in self.results)
 
 
 def value_shape(derivation: Derivation, instance: Instance) -> tuple[int, ...]:

@@ -16,7 +16,7 @@ import click
 from . import __version__
 from .activations import ACTIVATIONS
 from .api import catalogue, document, failed, path_report
-from .check import TOLERANCE
+from .report import TOLERANCE
 from .derivation import AUTO_PATHS, FORMS, MAX_PATHS
 from .errors import CheckFailed, SymrnnError
 from .files import write_atomically

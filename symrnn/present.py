@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from . import __version__
 from .activations import ACTIVATIONS
-from .check import CheckReport
+from .report import CheckReport
 from .derivation import Derivation
 from .expr import JBlock, JKron, JLogSoftmax, JNeg, JOuter, JProduct, JSum, Node, Ref, walk
 from .graph import GENERIC

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import jinja2
 
-from .check import CheckReport
+from .report import CheckReport
 from .errors import InputError
 from .present import Document
 
