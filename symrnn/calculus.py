@@ -15,9 +15,12 @@ import sympy
 
 from .activations import activation
 from .expr import (
-    Add, Apply, ApplyDeriv, CrossEntropy, Expr, Jac, JColumn, JDiag, JIdentity, JKron, JLogSoftmax, JMatrix, JNeg,
-    JProduct, JRow, JScalar, JSum, JTranspose, LogSoftmax, MatVec, Mul, Neg, Node, OneHot, Ones, Param, Pick,
-    Scale, Softmax, SquaredNorm, Const, Zeros, Log, Reciprocal, Concat, JBlock,
+    Add, Apply, ApplyDeriv, Concat, Const, CrossEntropy, Expr, Log, LogSoftmax, MatVec, Mul, Neg, Node, OneHot, Ones,
+    Param, Pick, Reciprocal, Scale, Softmax, SquaredNorm, Zeros,
+)
+from .jac import (
+    Jac, JBlock, JColumn, JDiag, JIdentity, JKron, JLogSoftmax, JMatrix, JNeg, JProduct, JRow, JScalar, JSum,
+    JTranspose,
 )
 
 SCALAR = sympy.Integer(1)

@@ -14,7 +14,8 @@ from functools import cached_property
 from .calculus import product, simplify
 from .errors import InputError
 from .factored import Factored, factor
-from .expr import Jac, JEdge, JIdentity, JKron, JName, JOuter, JProduct, JTranspose, Node
+from .expr import Node
+from .jac import Jac, JEdge, JIdentity, JKron, JName, JOuter, JProduct, JTranspose
 from .graph import GENERIC, Graph, unroll
 from .models import Model
 from .paths import Path, count_paths, edges_of, list_paths

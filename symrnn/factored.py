@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from .calculus import product, simplify
-from .expr import Jac, JEdge, JGrad, JIdentity, JKron, JOuter, JProduct, JSum, JTranspose
+from .jac import Jac, JEdge, JGrad, JIdentity, JKron, JOuter, JProduct, JSum, JTranspose
 from .graph import Graph
 from .paths import _counts_to
 

@@ -16,9 +16,10 @@ import sympy
 from .calculus import Scope, jacobian
 from .errors import InputError
 from .expr import (
-    Add, Apply, ApplyDeriv, CrossEntropy, Expr, Jac, Label, LogSoftmax, MatVec, Mul, Neg, Node, OneHot, Ones, Param,
-    Pick, Ref, Scale, Softmax, SquaredNorm, TimeSum, Zeros, leaves, Log, Const, Concat, walk,
+    Add, Apply, ApplyDeriv, Concat, Const, CrossEntropy, Expr, Label, leaves, Log, LogSoftmax, MatVec, Mul, Neg,
+    Node, OneHot, Ones, Param, Pick, Ref, Scale, Softmax, SquaredNorm, TimeSum, walk, Zeros,
 )
+from .jac import Jac
 from .models import ZERO, Definition, Model
 
 GENERIC = "g"

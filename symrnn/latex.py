@@ -17,9 +17,12 @@ from sympy.printing.latex import LatexPrinter
 
 from .activations import ACTIVATIONS
 from .expr import (
-    Add, Apply, ApplyDeriv, CrossEntropy, JColumn, JDiag, JEdge, JIdentity, JKron, JLogSoftmax, JMatrix, JName,
-    JBlock, JNeg, JOuter, JProduct, JRow, JScalar, JSum, JTranspose, Label, LogSoftmax, MatVec, Mul, Neg, Node, OneHot,
-    Ones, Param, Pick, Ref, Scale, Softmax, SquaredNorm, TimeSum, Zeros,
+    Add, Apply, ApplyDeriv, CrossEntropy, Label, LogSoftmax, MatVec, Mul, Neg, Node, OneHot, Ones, Param, Pick, Ref,
+    Scale, Softmax, SquaredNorm, TimeSum, Zeros,
+)
+from .jac import (
+    JBlock, JColumn, JDiag, JEdge, JIdentity, JKron, JLogSoftmax, JMatrix, JName, JNeg, JOuter, JProduct, JRow,
+    JScalar, JSum, JTranspose,
 )
 from .graph import GENERIC, Graph
 

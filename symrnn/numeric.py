@@ -15,9 +15,12 @@ import numpy as np
 
 from .activations import numeric as activation_functions
 from .expr import (
-    Add, Apply, ApplyDeriv, CrossEntropy, Expr, Jac, JColumn, JDiag, JEdge, JIdentity, JKron, JLogSoftmax, JMatrix,
-    JName, JNeg, JOuter, JProduct, JRow, JScalar, JSum, JTranspose, Label, LogSoftmax, MatVec, Mul, Neg, Node,
-    OneHot, Ones, Param, Pick, Scale, Softmax, leaves, Const, SquaredNorm, Zeros, Log, Reciprocal, Concat, JBlock, JGrad,
+    Add, Apply, ApplyDeriv, Concat, Const, CrossEntropy, Expr, Label, leaves, Log, LogSoftmax, MatVec, Mul, Neg,
+    Node, OneHot, Ones, Param, Pick, Reciprocal, Scale, Softmax, SquaredNorm, Zeros,
+)
+from .jac import (
+    Jac, JBlock, JColumn, JDiag, JEdge, JGrad, JIdentity, JKron, JLogSoftmax, JMatrix, JName, JNeg, JOuter, JProduct,
+    JRow, JScalar, JSum, JTranspose,
 )
 from .graph import GENERIC, Graph
 

@@ -13,7 +13,8 @@ from . import __version__
 from .activations import ACTIVATIONS
 from .report import CheckReport
 from .derivation import Derivation
-from .expr import JBlock, JKron, JLogSoftmax, JNeg, JOuter, JProduct, JSum, Node, Ref, walk
+from .expr import Node, Ref, walk
+from .jac import JBlock, JKron, JLogSoftmax, JNeg, JOuter, JProduct, JSum
 from .graph import GENERIC
 from .latex import NotationPrinter
 from .models import ZERO, Model

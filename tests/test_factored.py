@@ -18,7 +18,7 @@ from symrnn.check import (
 )
 from symrnn.derivation import AUTO_PATHS, derive
 from symrnn.errors import InputError
-from symrnn.expr import JGrad
+from symrnn.jac import JGrad
 from symrnn.graph import unroll
 from symrnn.numeric import forward
 from symrnn.paths import count_paths
