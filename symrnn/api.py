@@ -10,14 +10,14 @@ from __future__ import annotations
 
 from itertools import islice
 
-from .derivation import MAX_PATHS, Derivation, derive
+from .derivation import MAX_PATHS, Derivation, derive, derive_whole
 from .errors import InputError, SymrnnError
 from .graph import GENERIC, unroll
 from .latex import NotationPrinter
 from .catalogue import MODELS, get_model
 from .models import Model
 from .report import CheckReport
-from .present import Document, Value, model_equations, present
+from .present import Document, Value, Whole, model_equations, present, present_whole
 from .paths import count_paths, iter_paths
 
 
@@ -30,6 +30,34 @@ def document(model: str, steps: int, wrt: str | None = None, loss: str | None = 
     report = _run_check(derivation, seed) if check else None
     value = evaluate_at(derivation, values) if values else None
     return present(derivation, report, value)
+
+
+ALL = "all"
+"""``--wrt all``: the gradient with respect to every parameter."""
+
+
+def derivation_document(model: str, steps: int, wrt: str | None = None, loss: str | None = None,
+                        activation: str = GENERIC, check: bool = False, seed: int = 0, values: str | None = None,
+                        max_paths: int = MAX_PATHS, position: int | None = None, layers: int | None = None,
+                        readout: str | None = None, form: str = "auto") -> Document | Whole:
+    """What ``symrnn derive`` prints: one parameter's derivation, or with ``wrt="all"`` the whole gradient."""
+    if wrt != ALL:
+        return document(model, steps, wrt, loss, activation, check, seed, values, max_paths, position, layers,
+                        readout, form)
+    if form in ("paths", "both"):
+        raise InputError(f"--wrt all gives the factored form (one recursion for every parameter); --form {form} "
+                         f"lists the paths of one parameter: give --wrt NAME")
+    return whole_document(model, steps, loss, activation, check, seed, values, position, layers, readout)
+
+
+def whole_document(model: str, steps: int, loss: str | None = None, activation: str = GENERIC, check: bool = False,
+                   seed: int = 0, values: str | None = None, position: int | None = None, layers: int | None = None,
+                   readout: str | None = None) -> Whole:
+    """The gradient with respect to every parameter (``--wrt all``): one recursion, a local sum per parameter."""
+    derivations = derive_whole(get_model(model, layers, readout), steps, loss, activation, position)
+    checks = tuple(_run_check(d, seed) if check else None for d in derivations)
+    evaluated = tuple(evaluate_at(d, values) if values else None for d in derivations)
+    return present_whole(derivations, checks, evaluated)
 
 
 def _run_check(derivation: Derivation, seed: int) -> CheckReport:
@@ -99,6 +127,9 @@ def path_report(model: str, steps: int, wrt: str | None = None, loss: str | None
                 position: int | None = None, layers: int | None = None, readout: str | None = None,
                 limit: int | None = None) -> dict:
     """The exact number of paths from wrt to the loss, and the first ``limit`` of them (all when None)."""
+    if wrt == ALL:
+        raise InputError("symrnn paths counts the paths of one --wrt NAME; 'symrnn derive --wrt all' gives every "
+                         "parameter's count")
     found = get_model(model, layers, readout)
     graph = unroll(found, steps, position=position)
     wrt, loss = wrt or found.default_wrt, loss or found.loss

@@ -15,7 +15,7 @@ import click
 
 from . import __version__
 from .activations import ACTIVATIONS
-from .api import catalogue, document, failed, path_report
+from .api import catalogue, derivation_document, failed, path_report
 from .report import TOLERANCE
 from .derivation import AUTO_PATHS, FORMS, MAX_PATHS
 from .errors import CheckFailed, SymrnnError
@@ -106,7 +106,8 @@ def _model_option_list(max_steps: int) -> list:
                      help=f"Time steps to unroll (1 to {max_steps})."),
         click.option("--wrt", metavar="NAME",
                      help="Differentiate with respect to a parameter (elman: W_hx, W_hh, b_h, h_0, V, gamma; "
-                          "'symrnn models' lists every model's), an input x[t] or a hidden node h[t].  "
+                          "'symrnn models' lists every model's), an input x[t] or a hidden node h[t]; 'all' "
+                          "(derive only) gives every parameter's gradient with one shared recursion.  "
                           "[default: the model's default_wrt, W_hx for elman]"),
         click.option("--loss", metavar="NODE",
                      help="The scalar to differentiate, such as a per-step loss L[2].  [default: the model's loss]"),
@@ -148,15 +149,21 @@ def derive(model: str, steps: int, wrt: str | None, loss: str | None, position: 
            readout: str | None, activation: str,
            fmt: str, standalone: bool, output: str | None, template_dir: str | None, check: bool, seed: int,
            values: str | None, form: str, max_paths: int) -> None:
-    """Derive d(loss)/d(NAME) as a sum over the paths of the unrolled graph, and typeset it.
+    """Derive d(loss)/d(NAME) on the unrolled graph, and typeset it.
 
-    Lists every directed path from NAME to the loss, writes the gradient as the sum over
-    paths of products of Jacobians D(a -> b) (with shorthands A, B^t as in the seed),
-    gives each Jacobian's formula, the expanded terms, and the gradient in NAME's own shape.
+    The path form lists every directed path from NAME to the loss, writes the gradient as
+    the sum over paths of products of Jacobians D(a -> b) (with shorthands A, B^t as in the
+    seed), gives each Jacobian's formula, the expanded terms, and the gradient in NAME's own
+    shape. The factored form writes back-propagation through time as a recursion, one line
+    per node, linear in n. --wrt all gives every parameter's gradient from one recursion.
+
+    \b
+    symrnn derive -m elman -n 3                     the seed's exercise, path by path
+    symrnn derive -m gru -n 5 --wrt all --check     the whole gradient, checked
     """
     with reporting():
-        doc = document(model, steps, wrt, loss, activation, check, seed, values, max_paths, position, layers, readout,
-                       form)
+        doc = derivation_document(model, steps, wrt, loss, activation, check, seed, values, max_paths, position,
+                                  layers, readout, form)
         text = render(doc, fmt, standalone, template_dir)
         if output:
             write_atomically(output, text)

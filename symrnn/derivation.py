@@ -13,7 +13,7 @@ from functools import cached_property
 
 from .calculus import product, simplify
 from .errors import InputError
-from .factored import Factored, factor
+from .factored import Factored, factor, factor_many
 from .expr import Node
 from .jac import Jac, JEdge, JIdentity, JKron, JName, JOuter, JProduct, JTranspose
 from .graph import GENERIC, Graph, unroll
@@ -116,10 +116,28 @@ def derive(model: Model, steps: int, wrt: str | None = None, loss: str | None = 
     return Derivation(graph, wrt, loss, count, terms, shorthands, _jacobians(graph, edge_lists), factored)
 
 
-def _validate(graph: Graph, wrt: str, loss: str) -> None:
-    loss_node = graph.node(loss)
-    if loss_node.shape != ():
+def derive_whole(model: Model, steps: int, loss: str | None = None, activation: str = GENERIC,
+                 position: int | None = None) -> tuple[Derivation, ...]:
+    """The whole gradient: ∂loss/∂p for every parameter p the loss depends on, in the model's order, each in
+    the factored form and all sharing one recursion (a line for every node between a parameter and the loss)."""
+    graph = unroll(model, steps, activation, position)
+    loss = loss or model.loss
+    _validate_loss(graph, loss)
+    counts = {p: count_paths(graph, p, loss) for p in model.param_names}
+    wrts = tuple(p for p, count in counts.items() if count)
+    if not wrts:
+        raise InputError(f"{loss} depends on no parameter at n = {steps}; choose another --loss")
+    return tuple(Derivation(graph, wrt, loss, counts[wrt], (), (), (), factored)
+                 for wrt, factored in zip(wrts, factor_many(graph, wrts, loss)))
+
+
+def _validate_loss(graph: Graph, loss: str) -> None:
+    if graph.node(loss).shape != ():
         raise InputError(f"--loss {loss} is not a scalar; use {graph.loss}")
+
+
+def _validate(graph: Graph, wrt: str, loss: str) -> None:
+    _validate_loss(graph, loss)
     graph.node(wrt)
     if wrt == loss or count_paths(graph, wrt, loss) == 0:
         raise InputError(f"{loss} does not depend on {wrt} at n = {graph.steps}: there is no path from {wrt} to "

@@ -47,10 +47,21 @@ class Factored:
 
 def factor(graph: Graph, wrt: str, loss: str) -> Factored:
     """The factored form of ∂loss/∂wrt on the unrolled graph (no path is enumerated)."""
-    relevant = _between(graph, wrt, loss)
+    return factor_many(graph, (wrt,), loss)[0]
+
+
+def factor_many(graph: Graph, wrts: tuple[str, ...], loss: str) -> tuple[Factored, ...]:
+    """The factored form of ∂loss/∂w for each w in wrts, all sharing one recursion: a line for every node
+    between any of them and the loss (the whole gradient, as back-propagation computes it)."""
+    relevant = set().union(*(_between(graph, wrt, loss) for wrt in wrts))
     lined = tuple(v for v in reversed([n.ident for n in graph.nodes]) if v in relevant and _has_line(graph, v, relevant, loss))
-    used: dict[tuple[str, str], None] = {}
-    recursions = tuple(_recursion(graph, v, loss, relevant, used) for v in lined)
+    shared: dict[tuple[str, str], None] = {}
+    recursions = tuple(_recursion(graph, v, loss, relevant, shared) for v in lined)
+    return tuple(_factored(graph, wrt, loss, relevant, recursions, dict(shared)) for wrt in wrts)
+
+
+def _factored(graph: Graph, wrt: str, loss: str, relevant: set[str], recursions: tuple[Recursion, ...],
+              used: dict) -> Factored:
     terms = tuple(_term(graph, e, loss, relevant, used) for e in graph.successors[wrt]
                   if e.target in relevant or e.target == loss)
     return Factored(recursions, terms, tuple((JEdge(*e), graph.edge[e].jacobian) for e in used))

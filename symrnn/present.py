@@ -7,7 +7,7 @@ value) into a ``Document`` of strings; templates and the JSON writer only arrang
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from . import __version__
 from .activations import ACTIVATIONS
@@ -109,6 +109,44 @@ class Document:
     """The same, each as display lines: "= first term", "+ next term", ..., "= first expanded term", ..."""
     factored: tuple[tuple[str, ...], ...] = ()
     """The factored gradient's local terms, each as display lines."""
+
+
+@dataclass(frozen=True)
+class Whole:
+    """The whole gradient: a document per parameter (in the factored form, all with the same recursion),
+    and what they share, each once."""
+
+    parts: tuple[Document, ...]
+    jacobians: tuple[Named, ...]
+    notes: tuple[str, ...]
+    independent: tuple[str, ...]
+    """The parameters the loss does not depend on (LaTeX), whose gradient is 0."""
+
+    @property
+    def first(self) -> Document:
+        return self.parts[0]
+
+    @property
+    def check(self) -> CheckReport | None:
+        """Every part's check as one report (same seed, sizes and values), or None when nothing was checked."""
+        reports = [part.check for part in self.parts if part.check is not None]
+        if not reports:
+            return None
+        return replace(reports[0], results=tuple(result for report in reports for result in report.results))
+
+
+def present_whole(derivations: tuple[Derivation, ...], checks: tuple[CheckReport | None, ...],
+                  values: tuple[Value | None, ...]) -> Whole:
+    """The whole gradient's document, in its model's notation."""
+    parts = tuple(present(d, c, v) for d, c, v in zip(derivations, checks, values))
+    graph, printer = derivations[0].graph, NotationPrinter(derivations[0].graph)
+    derived = {d.wrt for d in derivations}
+    return Whole(
+        parts=parts,
+        jacobians=tuple(dict.fromkeys(j for part in parts for j in part.jacobians)),
+        notes=tuple(dict.fromkeys(note for part in parts for note in part.notes)),
+        independent=tuple(printer.ident(p) for p in graph.model.param_names if p not in derived),
+    )
 
 
 def present(derivation: Derivation, check: CheckReport | None = None, value: Value | None = None) -> Document:
@@ -238,7 +276,7 @@ def _generic_note(derivation: Derivation) -> str:
 
 
 def _notes(derivation: Derivation) -> tuple[str, ...]:
-    kinds = {type(part) for _, formula in derivation.jacobians for part in walk(formula)}
+    kinds = {type(part) for _, formula in _all_jacobians(derivation) for part in walk(formula)}
     rules = tuple(text for kind, text in NOTES if kind in kinds)
     functions = derivation.model.functions
     generic = (_generic_note(derivation),) if GENERIC in functions else ()

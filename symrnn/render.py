@@ -16,16 +16,20 @@ import jinja2
 
 from .report import CheckReport
 from .errors import InputError
-from .present import Document
+from .present import Document, Whole
 
 FORMATS = ("latex", "markdown", "json")
 
-TEMPLATES = {
-    ("latex", False): "derivation.tex.j2",
-    ("latex", True): "document.tex.j2",
-    ("markdown", False): "derivation.md.j2",
+BODIES = {
+    (Document, "latex"): "derivation.tex.j2",
+    (Document, "markdown"): "derivation.md.j2",
+    (Whole, "latex"): "gradient.tex.j2",
+    (Whole, "markdown"): "gradient.md.j2",
 }
-"""(format, standalone) → template name."""
+"""(what is rendered, format) → template name: one parameter's derivation, or the whole gradient (--wrt all)."""
+
+STANDALONE = "document.tex.j2"
+"""The complete LaTeX document (--standalone) around a LaTeX body."""
 
 _TEX_SPECIALS = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
                  "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}"}
@@ -110,21 +114,23 @@ def environment(template_dir: str | None = None) -> jinja2.Environment:
         undefined=jinja2.StrictUndefined, autoescape=False,
     )
     env.filters.update(tex_text=tex_text, sci=sci, shape_phrase=shape_phrase)
-    env.globals.update(check_sentence=check_sentence, check_table=check_table, eol=eol, lead=lead, rows=rows)
+    env.globals.update(check_sentence=check_sentence, check_table=check_table,
+                       whole_check_table=whole_check_table, eol=eol, lead=lead, rows=rows)
     return env
 
 
-def render(document: Document, fmt: str = "latex", standalone: bool = False, template_dir: str | None = None) -> str:
-    """The document as LaTeX, Markdown or JSON."""
-    if fmt == "json":
-        if standalone:
-            raise InputError("--standalone makes a LaTeX document; use it with --format latex")
-        return to_json(document)
-    name = TEMPLATES.get((fmt, standalone))
-    if name is None:
+def render(document: Document | Whole, fmt: str = "latex", standalone: bool = False,
+           template_dir: str | None = None) -> str:
+    """The document (one parameter's derivation, or the whole gradient) as LaTeX, Markdown or JSON."""
+    if standalone and fmt != "latex":
         raise InputError(f"--standalone makes a LaTeX document; use it with --format latex, not {fmt}")
+    if fmt == "json":
+        return whole_json(document) if isinstance(document, Whole) else to_json(document)
+    body = BODIES[(type(document), fmt)]
+    name = STANDALONE if standalone else body
+    first, whole = (document.first, document) if isinstance(document, Whole) else (document, None)
     try:
-        return environment(template_dir).get_template(name).render(doc=document)
+        return environment(template_dir).get_template(name).render(doc=first, whole=whole, body=body)
     except jinja2.TemplateSyntaxError as error:
         raise InputError(f"template {error.filename or error.name}, line {error.lineno}: {error.message}") from None
     except jinja2.TemplateError as error:
@@ -156,16 +162,57 @@ def to_json(document: Document) -> str:
         },
         "form": document.form,
         "factored": None if not document.recursions else {
-            "recursions": [{"gradient": r.symbol, "latex": r.definition, "expanded": r.formula}
-                           for r in document.recursions],
+            "recursions": _recursions_json(document),
             "terms": [" ".join(lines) for lines in document.factored],
         },
         "notes": list(document.notes),
-        "value": None if document.value is None else {"shape": list(document.value.shape),
-                                                      "values": document.value.numbers},
+        "value": _value_json(document),
         "check": None if document.check is None else _check_json(document.check),
     }
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+
+
+def whole_json(whole: Whole) -> str:
+    """The whole gradient (--wrt all) as JSON: what the parameters share once, then one entry per parameter."""
+    first = whole.first
+    data = {
+        "symrnn": first.version,
+        "model": first.model,
+        "title": first.title,
+        "source": first.source,
+        "steps": first.steps,
+        "wrt": "all",
+        "loss": first.loss,
+        "activation": first.activation,
+        "equations": [asdict(eq) for eq in first.equations],
+        "form": "factored",
+        "recursions": _recursions_json(first),
+        "jacobians": [{"symbol": j.symbol, "latex": j.formula} for j in whole.jacobians],
+        "notes": list(whole.notes),
+        "independent": list(whole.independent),
+        "gradients": [{"wrt": part.wrt, "shape": part.shape, "path_count": part.path_count,
+                       "derivative": part.derivative, "terms": [" ".join(lines) for lines in part.factored],
+                       "value": _value_json(part), "check": _check_json(part.check) if part.check else None}
+                      for part in whole.parts],
+        "check": None if whole.check is None else {"passed": whole.check.passed},
+    }
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+
+
+def _recursions_json(document: Document) -> list[dict]:
+    return [{"gradient": r.symbol, "latex": r.definition, "expanded": r.formula} for r in document.recursions]
+
+
+def _value_json(document: Document) -> dict | None:
+    value = document.value
+    return None if value is None else {"shape": list(value.shape), "values": value.numbers}
+
+
+def whole_check_table(whole: Whole) -> tuple[tuple[str, ...], tuple[tuple[str, ...], ...]]:
+    """The check's table for the whole gradient: each parameter's rows, the parameter first."""
+    headings = ("parameter",) + check_table(whole.first.check)[0]
+    rows = tuple((f"${part.wrt_latex}$",) + row for part in whole.parts for row in check_table(part.check)[1])
+    return headings, rows
 
 
 def _check_json(report: CheckReport) -> dict:

@@ -13,11 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from symrnn.api import document
+from symrnn.api import derivation_document, document
 from symrnn.catalogue import MODELS, get_model
 from symrnn.graph import unroll
 from symrnn.paths import count_paths
-from symrnn.render import render, to_json
+from symrnn.render import render
 
 from conftest import ELMAN_PARAMETERS, REGENERATE, pdflatex
 
@@ -34,14 +34,15 @@ GOLDEN_CASES = {
                                 options={"activation": "tanh", "values": VALUES}),
     "elman-n5-W_hh-relu.md": dict(fmt="markdown", standalone=False,
                                   options={"steps": 5, "wrt": "W_hh", "activation": "relu"}),
+    "elman-n3-all.tex": dict(fmt="latex", standalone=False, options={"wrt": "all"}),
+    "elman-n3-all.json": dict(fmt="json", standalone=False, options={"wrt": "all"}),
 }
 
 
 def rendered(fmt: str, standalone: bool, options: dict) -> str:
     """What ``symrnn derive --model elman`` prints for these options."""
     settings = {"steps": 3, **options}
-    doc = document("elman", **settings)
-    return to_json(doc) if fmt == "json" else render(doc, fmt, standalone)
+    return render(derivation_document("elman", **settings), fmt, standalone)
 
 
 @pytest.mark.parametrize("name", sorted(GOLDEN_CASES))

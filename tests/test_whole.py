@@ -1,0 +1,114 @@
+"""The whole gradient (``symrnn derive --wrt all``): one recursion shared by every parameter."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from hypothesis import given, strategies as st
+
+from symrnn.api import document, whole_document
+from symrnn.catalogue import MODELS, get_model
+from symrnn.check import factored_gradient, finite_difference, random_instance, relative_error
+from symrnn.derivation import derive, derive_whole
+from symrnn.graph import unroll
+from symrnn.paths import count_paths
+from symrnn.render import render
+from symrnn.report import TOLERANCE
+
+from test_cli import error_line, ok, run
+from test_render import VALUES, compile_latex
+
+
+def _activation(name: str) -> str:
+    return "tanh" if "g" in get_model(name).functions else "g"
+
+
+@given(name=st.sampled_from(sorted(MODELS)), steps=st.integers(1, 5), seed=st.integers(0, 2**32 - 1))
+def test_every_parameter_equals_its_own_derivation_and_finite_differences(name, steps, seed):
+    model = get_model(name)
+    instance = random_instance(model, steps, np.random.default_rng(seed))
+    act = _activation(name)
+    whole = derive_whole(model, steps)
+    assert [d.wrt for d in whole] == [p for p in model.param_names if count_paths(unroll(model, steps), p, model.loss)]
+    for shared in whole:
+        alone = derive(model, steps, wrt=shared.wrt, form="factored")
+        gradient = factored_gradient(shared, instance, act)
+        assert relative_error(gradient, factored_gradient(alone, instance, act)) <= 1e-12, shared.wrt
+        assert relative_error(gradient, finite_difference(shared, instance, act)) <= TOLERANCE, shared.wrt
+
+
+@pytest.mark.parametrize("name", sorted(MODELS))
+def test_the_parameters_share_one_recursion(name):
+    whole = derive_whole(get_model(name), 3)
+    recursions = {d.factored.recursions for d in whole}
+    assert len(recursions) == 1
+    nodes = {r.grad.node for r in next(iter(recursions))}
+    for d in whole:  # every line a parameter needs alone is in the shared recursion
+        alone = derive(get_model(name), 3, wrt=d.wrt, form="factored")
+        assert {r.grad.node for r in alone.factored.recursions} <= nodes
+
+
+@pytest.mark.parametrize("name", sorted(MODELS))
+def test_whole_gradient_compiles_with_its_check(tmp_path, name):
+    whole = whole_document(name, 2, check=True)
+    assert whole.check.passed
+    compile_latex(tmp_path, render(whole, "latex", standalone=True))
+
+
+def test_whole_gradient_with_values_compiles_and_matches_each_parameter(tmp_path):
+    whole = whole_document("elman", 3, activation="tanh", values=VALUES, check=True)
+    compile_latex(tmp_path, render(whole, "latex", standalone=True))
+    for part in whole.parts:
+        alone = document("elman", 3, wrt=part.wrt, activation="tanh", values=VALUES)
+        assert np.allclose(part.value.numbers, alone.value.numbers, rtol=1e-12, atol=0), part.wrt
+
+
+def test_the_recursion_is_written_once():
+    text = render(whole_document("lstm", 4), "latex")
+    assert text.count(r"\nabla_{h^{(3)}} o &") == 1
+    assert text.count(r"\paragraph{Backpropagation through time.}") == 1
+    assert text.count(r"\frac{\partial o}{\partial ") == len(get_model("lstm").param_names) == 16
+
+
+def test_whole_gradient_is_smaller_than_its_parameters_one_by_one():
+    whole = len(render(whole_document("gru", 5), "latex"))
+    alone = sum(len(render(document("gru", 5, wrt=p, form="factored"), "latex")) for p in get_model("gru").param_names)
+    assert whole < alone / 4
+
+
+def test_json_lists_every_parameter_with_its_check():
+    data = json.loads(ok("derive", "-m", "gru", "-n", "2", "--wrt", "all", "--check", "-f", "json"))
+    assert data["wrt"] == "all" and data["form"] == "factored" and data["check"] == {"passed": True}
+    assert [g["wrt"] for g in data["gradients"]] == list(get_model("gru").param_names)
+    assert all(g["check"]["passed"] and g["terms"] and g["path_count"] >= 1 for g in data["gradients"])
+    assert data["recursions"][0]["gradient"] == r"\nabla_{h^{(2)}} o"
+    assert data["independent"] == []
+
+
+def test_parameters_the_loss_does_not_read_are_named_with_a_zero_gradient():
+    whole = whole_document("scalar", 2, loss="h[2]")
+    assert [p.wrt for p in whole.parts] == [p for p in get_model("scalar").param_names if p not in ("v", "b_y")]
+    assert len(whole.independent) == 2
+    markdown = render(whole, "markdown")
+    assert f"does not depend on ${whole.independent[0]}$, ${whole.independent[1]}$" in markdown
+    assert "their gradient is $0$" in markdown
+
+
+def test_markdown_has_every_parameter_and_one_check_table():
+    text = ok("derive", "-m", "leaky", "-n", "3", "--wrt", "all", "--check", "-f", "markdown")
+    assert text.count("**Check.**") == 1
+    for part in whole_document("leaky", 3).parts:
+        assert f"${part.wrt_latex}$ (" in text and f"| ${part.wrt_latex}$ |" in text
+
+
+@pytest.mark.parametrize("form", ["paths", "both"])
+def test_wrt_all_refuses_the_path_form(form):
+    line = error_line(run("derive", "--wrt", "all", "--form", form))
+    assert "--wrt all gives the factored form" in line and "--wrt NAME" in line
+
+
+def test_paths_command_wants_one_parameter():
+    line = error_line(run("paths", "--wrt", "all"))
+    assert "one --wrt NAME" in line and "derive --wrt all" in line
