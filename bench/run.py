@@ -60,11 +60,12 @@ def best_of(args: list[str], runs: int = 3) -> dict:
     return min(results, key=lambda r: r["seconds"])
 
 
-def derive(model: str, steps: int, form: str) -> dict:
+def derive(model: str, steps: int, form: str, *extra: str) -> dict:
+    """`symrnn derive ... --standalone -o FILE` in a fresh process: timed, with the size of FILE."""
     with tempfile.TemporaryDirectory() as folder:
         out = Path(folder) / "d.tex"
         result = timed([PYTHON, "-m", "symrnn", "derive", "-m", model, "-n", str(steps), "--form", form,
-                        "--standalone", "-o", str(out)])
+                        *extra, "--standalone", "-o", str(out)])
         result["latex_bytes"] = out.stat().st_size if out.exists() else None
     return result
 
@@ -98,11 +99,15 @@ def import_cost() -> dict:
 
 
 def whole_gradient(model: str, steps: int) -> dict:
-    code = ("import sys; from symrnn.api import document; from symrnn.catalogue import get_model; "
-            f"docs = [document({model!r}, {steps}, wrt=w, check=True, form='factored') "
-            f"for w in get_model({model!r}).param_names]; "
-            "assert all(d.check.passed for d in docs); print(len(docs))")
-    return timed([PYTHON, "-c", code])
+    """The whole gradient, `symrnn derive --wrt all --check` (every parameter, factored form, one recursion),
+    and for comparison the sum of the LaTeX of every parameter's own derivation (each repeats the recursion)."""
+    from symrnn.catalogue import get_model
+
+    result = derive(model, steps, "factored", "--wrt", "all", "--check")
+    result["parameters"] = len(get_model(model).param_names)
+    result["separate_latex_bytes"] = sum(derive(model, steps, "factored", "--wrt", p, "--check")["latex_bytes"]
+                                         for p in get_model(model).param_names)
+    return result
 
 
 def measure(models: list[str], steps: list[int], cap: float, max_paths: int, out: str) -> dict:

@@ -29,6 +29,26 @@ def _count(count: int) -> str:
     return text if len(text) <= 12 else f"{text[:4]}…e{len(text) - 1} ({len(text)} digits)"
 
 
+def _largest_baseline(rows: list[dict], model: str) -> dict | None:
+    """The baseline row of `model` with the most steps that finished within the cap."""
+    finished = [row for row in rows if row["model"] == model and row["baseline"]
+                and row["baseline"].get("latex_bytes") is not None]
+    return max(finished, key=lambda row: row["steps"], default=None)
+
+
+def _whole_size(result: dict, baseline_row: dict | None) -> str:
+    if result.get("latex_bytes") is None:
+        return ""
+    separate = _size({"latex_bytes": result["separate_latex_bytes"]})
+    text = (f", {_memory(result)}, {_size(result)} of LaTeX for all {result['parameters']} parameters "
+            f"({separate} as {result['parameters']} separate documents)")
+    if baseline_row is None:
+        return text
+    base = baseline_row["baseline"]["latex_bytes"]
+    return (text + f"; the baseline's one entry at n = {baseline_row['steps']} (its largest within the cap) is "
+            f"{_size(baseline_row['baseline'])}, {base / result['latex_bytes']:.0f}× that")
+
+
 def markdown(results: dict) -> str:
     floor = results["sympy_import"]["seconds"]
     elman = results["elman_n3"]["seconds"]
@@ -46,8 +66,8 @@ def markdown(results: dict) -> str:
         f"(its own modules' self time {imports['symrnn_self_s']:.3f} s; the rest is click, Jinja2).",
     ]
     for model, result in results["whole"].items():
-        lines.append(f"- `{model}` at n = 5, every parameter, factored form with `--check`, one process: "
-                     f"{_seconds(result)}.")
+        lines.append(f"- `symrnn derive -m {model} -n 5 --wrt all --check` (every parameter, factored form): "
+                     f"{_seconds(result)}{_whole_size(result, _largest_baseline(results['rows'], model))}.")
     lines += [
         "",
         f"symrnn's times are whole runs of `symrnn derive ... --standalone -o FILE` in a fresh process (start-up "

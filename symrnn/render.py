@@ -50,6 +50,18 @@ def shape_phrase(shape: str) -> str:
     return "(a scalar)" if shape == "1" else f"(${shape}$)"
 
 
+def digits(count: int) -> str:
+    """An exact count for running LaTeX text: groups of three digits split by a thin space that may stretch
+    a little and may break the line (a count of paths at n = 200 has over a hundred digits; a line of bare
+    digits has no glue to justify it)."""
+    text = str(count)
+    if len(text) <= 4:
+        return text
+    head = len(text) % 3 or 3
+    groups = [text[:head]] + [text[i:i + 3] for i in range(head, len(text), 3)]
+    return r"\hspace{0.16667em plus 0.16667em}".join(groups)
+
+
 def sci(number: float) -> str:
     """A measured error, in two significant digits."""
     return f"{number:.1e}"
@@ -113,7 +125,7 @@ def environment(template_dir: str | None = None) -> jinja2.Environment:
         trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
         undefined=jinja2.StrictUndefined, autoescape=False,
     )
-    env.filters.update(tex_text=tex_text, sci=sci, shape_phrase=shape_phrase)
+    env.filters.update(tex_text=tex_text, sci=sci, shape_phrase=shape_phrase, digits=digits)
     env.globals.update(check_sentence=check_sentence, check_table=check_table,
                        whole_check_table=whole_check_table, eol=eol, lead=lead, rows=rows)
     return env

@@ -17,7 +17,7 @@ from symrnn.api import derivation_document, document
 from symrnn.catalogue import MODELS, get_model
 from symrnn.graph import unroll
 from symrnn.paths import count_paths
-from symrnn.render import render
+from symrnn.render import digits, render
 
 from conftest import ELMAN_PARAMETERS, REGENERATE, pdflatex
 
@@ -118,3 +118,15 @@ def test_every_parameter_of_every_model_compiles_with_its_check(tmp_path, name):
     for wrt in get_model(name).param_names:
         if count_paths(unroll(get_model(name), 2), wrt, get_model(name).loss):
             compile_latex(tmp_path, render(document(name, 2, wrt=wrt, check=True), "latex", standalone=True))
+
+
+def test_long_counts_are_grouped_in_threes_and_may_break():
+    assert digits(7) == "7" and digits(4096) == "4096"
+    assert digits(1234567).split(r"\hspace{0.16667em plus 0.16667em}") == ["1", "234", "567"]
+    assert digits(123456).split(r"\hspace{0.16667em plus 0.16667em}") == ["123", "456"]
+
+
+def test_a_count_of_over_a_hundred_digits_stays_inside_the_margin(tmp_path):
+    doc = document("gru", 200)
+    assert len(str(doc.path_count)) > 100
+    compile_latex(tmp_path, render(doc, "latex", standalone=True))

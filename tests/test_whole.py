@@ -65,6 +65,12 @@ def test_whole_gradient_with_values_compiles_and_matches_each_parameter(tmp_path
         assert np.allclose(part.value.numbers, alone.value.numbers, rtol=1e-12, atol=0), part.wrt
 
 
+def test_a_dozen_counts_of_over_a_hundred_digits_stay_inside_the_margin(tmp_path):
+    whole = whole_document("gru", 200)
+    assert all(len(str(part.path_count)) > 100 for part in whole.parts if part.wrt.startswith("U"))
+    compile_latex(tmp_path, render(whole, "latex", standalone=True))
+
+
 def test_the_recursion_is_written_once():
     text = render(whole_document("lstm", 4), "latex")
     assert text.count(r"\nabla_{h^{(3)}} o &") == 1
