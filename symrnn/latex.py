@@ -45,9 +45,10 @@ class NotationPrinter(LatexPrinter):
 
     printmethod = "_symrnn_latex"
 
-    def __init__(self, graph: Graph, last: str | None = None) -> None:
+    def __init__(self, graph: Graph, last: str | None = None, at: int | None = None) -> None:
         super().__init__()
         self.graph = graph
+        self.at = at  # the step shown as t: h at step at - 1 prints as h^{(t-1)}; None shows every step's number
         model = graph.model
         self.last = last or str(graph.steps + model.time_offset)
         self.position = "i" if last else str(graph.position)
@@ -60,7 +61,11 @@ class NotationPrinter(LatexPrinter):
         """A node or parameter, with an optional extra superscript (such as \\top)."""
         if isinstance(value, Param) or value.time is None:
             return with_superscript(self.names[value.name], sup)
-        return self.timed(self.names[value.name], str(value.time + value.offset), sup)
+        return self.timed(self.names[value.name], self.step(value.time + value.offset), sup)
+
+    def step(self, time: int) -> str:
+        """A step as shown: its number, or relative to t when the printer has a step ``at``."""
+        return str(time) if self.at is None else self.relative("t", time - self.at)
 
     def timed(self, base: str, time: str, sup: str = "") -> str:
         """A value at a time, in the source's style: h^{(t)} or h_{t} (with an extra superscript); a
@@ -147,7 +152,7 @@ class NotationPrinter(LatexPrinter):
     def _print_Label(self, expr: Label) -> str:
         name = self.names[expr.name]
         if expr.time is not None:
-            return self.timed(name, str(expr.time + self.graph.model.time_offset))
+            return self.timed(name, self.step(expr.time + self.graph.model.time_offset))
         return self.timed(name, "t") if self.per_step(expr.name) else name
 
     def per_step(self, label: str) -> bool:

@@ -14,8 +14,8 @@ from .activations import ACTIVATIONS
 from .report import CheckReport
 from .derivation import Derivation
 from .expr import Node, Ref, walk
-from .jac import JBlock, JKron, JLogSoftmax, JNeg, JOuter, JProduct, JSum
-from .graph import GENERIC
+from .jac import Jac, JBlock, JEdge, JKron, JLogSoftmax, JNeg, JOuter, JProduct, JSum
+from .graph import GENERIC, Graph
 from .latex import NotationPrinter
 from .models import ZERO, Model
 
@@ -109,6 +109,8 @@ class Document:
     """The same, each as display lines: "= first term", "+ next term", ..., "= first expanded term", ..."""
     factored: tuple[tuple[str, ...], ...] = ()
     """The factored gradient's local terms, each as display lines."""
+    jacobians_by_step: tuple[Equation, ...] = ()
+    """The factored form's Jacobians, those that differ only in their step written once with t (``by_step``)."""
 
 
 @dataclass(frozen=True)
@@ -118,6 +120,7 @@ class Whole:
 
     parts: tuple[Document, ...]
     jacobians: tuple[Named, ...]
+    jacobians_by_step: tuple[Equation, ...]
     notes: tuple[str, ...]
     independent: tuple[str, ...]
     """The parameters the loss does not depend on (LaTeX), whose gradient is 0."""
@@ -144,6 +147,7 @@ def present_whole(derivations: tuple[Derivation, ...], checks: tuple[CheckReport
     return Whole(
         parts=parts,
         jacobians=tuple(dict.fromkeys(j for part in parts for j in part.jacobians)),
+        jacobians_by_step=by_step(graph, tuple(dict.fromkeys(pair for d in derivations for pair in _all_jacobians(d)))),
         notes=tuple(dict.fromkeys(note for part in parts for note in part.notes)),
         independent=tuple(printer.ident(p) for p in graph.model.param_names if p not in derived),
     )
@@ -174,6 +178,7 @@ def present(derivation: Derivation, check: CheckReport | None = None, value: Val
         recursions=_recursions(derivation, printer),
         recursion_lines=_recursion_lines(derivation, printer),
         factored=_factored_terms(derivation, printer),
+        jacobians_by_step=() if derivation.factored is None else by_step(graph, _all_jacobians(derivation)),
     )
 
 
@@ -184,6 +189,42 @@ def _all_jacobians(derivation: Derivation) -> tuple:
         for edge, formula in derivation.factored.jacobians:
             found.setdefault(edge, formula)
     return tuple(found.items())
+
+
+def by_step(graph: Graph, jacobians: tuple[tuple[JEdge, Jac], ...]) -> tuple[Equation, ...]:
+    """Each Jacobian once, in order of first use, except that those which differ only in their step are
+    written once with t and the steps they hold for: D(h^{(t-1)} \\rightarrow h^{(t)}) = ..., t = 2, ..., n.
+    An edge's step is its target's (its source's when the target is outside time); an edge at a boundary
+    (h^{0} \\rightarrow h^{(1)}) reads differently with t, and so keeps a line of its own."""
+    printers: dict[int | None, NotationPrinter] = {None: NotationPrinter(graph)}
+    groups: dict[tuple[str, str], list[tuple[int | None, JEdge, Jac]]] = {}
+    for edge, formula in jacobians:
+        step = _edge_step(graph, edge)
+        if step not in printers:
+            printers[step] = NotationPrinter(graph, at=step)
+        printer = printers[step]
+        groups.setdefault((printer.doprint(edge), printer.doprint(formula)), []).append((step, edge, formula))
+    single = printers[None]
+    return tuple(Equation(*key, note=_steps_phrase([step for step, _, _ in members])) if len(members) > 1
+                 else Equation(single.doprint(members[0][1]), single.doprint(members[0][2]))
+                 for key, members in groups.items())
+
+
+def _edge_step(graph: Graph, edge: JEdge) -> int | None:
+    """The step an edge belongs to, as shown: its target's, else its source's; None outside time."""
+    for ident in (edge.target, edge.source):
+        value = graph.node(ident).value
+        if isinstance(value, Node) and value.time is not None:
+            return value.time + value.offset
+    return None
+
+
+def _steps_phrase(steps: list[int]) -> str:
+    """t = 2, \\dots, 5 for a run of four or more steps; otherwise the steps listed (t = 1, 2, 3)."""
+    ordered = sorted(steps)
+    if len(ordered) > 3 and ordered == list(range(ordered[0], ordered[-1] + 1)):
+        return rf"t = {ordered[0]}, \dots, {ordered[-1]}"
+    return "t = " + ", ".join(map(str, ordered))
 
 
 def _recursions(derivation: Derivation, printer: NotationPrinter) -> tuple[Named, ...]:

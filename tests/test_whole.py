@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import numpy as np
 import pytest
@@ -50,9 +51,10 @@ def test_the_parameters_share_one_recursion(name):
         assert {r.grad.node for r in alone.factored.recursions} <= nodes
 
 
+@pytest.mark.parametrize("steps", [2, 5])
 @pytest.mark.parametrize("name", sorted(MODELS))
-def test_whole_gradient_compiles_with_its_check(tmp_path, name):
-    whole = whole_document(name, 2, check=True)
+def test_whole_gradient_compiles_with_its_check(tmp_path, name, steps):
+    whole = whole_document(name, steps, check=True)
     assert whole.check.passed
     compile_latex(tmp_path, render(whole, "latex", standalone=True))
 
@@ -69,6 +71,56 @@ def test_a_dozen_counts_of_over_a_hundred_digits_stay_inside_the_margin(tmp_path
     whole = whole_document("gru", 200)
     assert all(len(str(part.path_count)) > 100 for part in whole.parts if part.wrt.startswith("U"))
     compile_latex(tmp_path, render(whole, "latex", standalone=True))
+
+
+_STEP = re.compile(r"(?<![A-Za-z\\])t(?:([+-])(\d+))?(?![A-Za-z])")
+
+
+def _at(latex: str, step: int) -> str:
+    """A line written with t, at one step: h^{(t-1)} at t = 3 is h^{(2)}."""
+    return _STEP.sub(lambda m: str(step + int(m[1] + m[2]) if m[1] else step), latex)
+
+
+def _steps(note: str) -> list[int]:
+    """"t = 2, \\dots, 5" or "t = 1, 2, 3" as the steps it names; "" (a line of its own) as none."""
+    if not note:
+        return []
+    numbers = [int(n) for n in re.findall(r"\d+", note)]
+    return list(range(numbers[0], numbers[-1] + 1)) if r"\dots" in note else numbers
+
+
+def _said(lines) -> list[tuple[str, str]]:
+    """Every Jacobian the lines state, a line with t once for each of its steps."""
+    return [(_at(line.lhs, step), _at(line.rhs, step)) for line in lines for step in _steps(line.note)] + [
+        (line.lhs, line.rhs) for line in lines if not line.note]
+
+
+@pytest.mark.parametrize("steps", range(1, 6))
+@pytest.mark.parametrize("name", sorted(MODELS))
+def test_jacobians_written_with_t_state_exactly_the_jacobians_step_by_step(name, steps):
+    whole = whole_document(name, steps)
+    alone = document(name, steps, wrt=get_model(name).param_names[0], form="factored")
+    for concrete, lines in ((whole.jacobians, whole.jacobians_by_step), (alone.jacobians, alone.jacobians_by_step)):
+        said = _said(lines)
+        assert sorted(said) == sorted((j.symbol, j.formula) for j in concrete), (name, steps)
+        assert len(set(said)) == len(said)
+        if steps >= 3:
+            assert len(lines) < len(concrete), "nothing was written with t"
+
+
+@pytest.mark.parametrize("name", sorted(MODELS))
+def test_the_jacobians_take_as_many_lines_at_twelve_steps_as_at_three(name):
+    """Past the first steps, a longer sequence adds steps to a line's range, never a line."""
+    assert len(whole_document(name, 12).jacobians_by_step) == len(whole_document(name, 3).jacobians_by_step)
+
+
+def test_a_jacobian_at_one_step_or_at_a_boundary_keeps_its_own_line():
+    lines = {(line.lhs, line.note) for line in whole_document("elman", 5).jacobians_by_step}
+    assert (r"D(h^{(t-1)} \rightarrow h^{(t)})", r"t = 2, \dots, 5") in lines
+    assert (r"D(W^{hh} \rightarrow h^{(1)})", "") in lines  # h^{0}, not h^{(0)}
+    assert (r"D(h^{(5)} \rightarrow l)", "") in lines
+    assert (r"D(W^{hx} \rightarrow h^{(t)})", "t = 1, 2, 3") in {
+        (line.lhs, line.note) for line in whole_document("elman", 3).jacobians_by_step}
 
 
 def test_the_recursion_is_written_once():
