@@ -121,6 +121,7 @@ class Whole:
     parts: tuple[Document, ...]
     jacobians: tuple[Named, ...]
     jacobians_by_step: tuple[Equation, ...]
+    """Every part's Jacobians grouped by step, once for all (the parts' own are left empty)."""
     notes: tuple[str, ...]
     independent: tuple[str, ...]
     """The parameters the loss does not depend on (LaTeX), whose gradient is 0."""
@@ -141,7 +142,7 @@ class Whole:
 def present_whole(derivations: tuple[Derivation, ...], checks: tuple[CheckReport | None, ...],
                   values: tuple[Value | None, ...]) -> Whole:
     """The whole gradient's document, in its model's notation."""
-    parts = tuple(present(d, c, v) for d, c, v in zip(derivations, checks, values))
+    parts = tuple(_document(d, c, v, ()) for d, c, v in zip(derivations, checks, values))  # the Jacobians: once, below
     graph, printer = derivations[0].graph, NotationPrinter(derivations[0].graph)
     derived = {d.wrt for d in derivations}
     return Whole(
@@ -155,6 +156,12 @@ def present_whole(derivations: tuple[Derivation, ...], checks: tuple[CheckReport
 
 def present(derivation: Derivation, check: CheckReport | None = None, value: Value | None = None) -> Document:
     """The document of a derivation, in its model's notation."""
+    grouped = () if derivation.factored is None else by_step(derivation.graph, _all_jacobians(derivation))
+    return _document(derivation, check, value, grouped)
+
+
+def _document(derivation: Derivation, check: CheckReport | None, value: Value | None,
+              jacobians_by_step: tuple[Equation, ...]) -> Document:
     graph, printer = derivation.graph, NotationPrinter(derivation.graph)
     wrt_node = graph.node(derivation.wrt)
     wrt_latex = printer.ident(derivation.wrt)
@@ -178,7 +185,7 @@ def present(derivation: Derivation, check: CheckReport | None = None, value: Val
         recursions=_recursions(derivation, printer),
         recursion_lines=_recursion_lines(derivation, printer),
         factored=_factored_terms(derivation, printer),
-        jacobians_by_step=() if derivation.factored is None else by_step(graph, _all_jacobians(derivation)),
+        jacobians_by_step=jacobians_by_step,
     )
 
 
