@@ -71,7 +71,7 @@ ACTIVATIONS: dict[str, Activation] = {
                        r"($\mathbf{1} - n \odot n$ for $n = \tanh(a)$), elementwise.",
         ),
         Activation(
-            "sigmoid", "logistic sigmoid", r"\sigma", 1 / (1 + sympy.exp(-_U)),
+            "sigmoid", "logistic sigmoid", r"\sigma", (1 + sympy.tanh(_U / 2)) / 2,  # = 1 / (1 + e^{-u}), never inf/inf
             _sigmoid_rule,
             note=r"$g = \sigma$, so $g'(a) = \sigma(a)(1 - \sigma(a))$ is written with the unit's own "
                  r"output: $h \odot (\mathbf{1} - h)$.",
@@ -135,7 +135,8 @@ def _vectorised(fn: Callable) -> Callable:
     import numpy
 
     def apply(values):
-        array = numpy.asarray(values, dtype=float)
-        return numpy.broadcast_to(numpy.asarray(fn(array), dtype=float), array.shape).copy()
+        array = numpy.asarray(values)
+        array = array.astype(numpy.result_type(array, float), copy=False)  # complex stays complex (complex step)
+        return numpy.broadcast_to(numpy.asarray(fn(array), dtype=array.dtype), array.shape).copy()
 
     return apply

@@ -10,15 +10,21 @@ from __future__ import annotations
 
 from itertools import islice
 
-from .derivation import MAX_PATHS, Derivation, derive, derive_whole
-from .errors import InputError, SymrnnError
+from . import validate
+from .activations import ACTIVATIONS
+from .derivation import FORMS, Derivation, derive, derive_whole
+from .errors import CheckFailed, InputError
 from .graph import GENERIC, unroll
 from .latex import NotationPrinter
-from .catalogue import MODELS, get_model
+from .catalogue import MAX_LAYERS, MODELS, READOUTS, get_model
+from .limits import MAX_COUNT_STEPS, MAX_LIST, MAX_PATHS, MAX_PATHS_LIMIT, MAX_SEED, MAX_STEPS
 from .models import Model
 from .report import CheckReport
 from .present import Document, Value, Whole, model_equations, present, present_whole
 from .paths import count_paths, iter_paths
+
+DEFAULT_LIST = 20
+"""How many paths ``path_report`` lists when not told."""
 
 
 def document(model: str, steps: int, wrt: str | None = None, loss: str | None = None,
@@ -26,6 +32,8 @@ def document(model: str, steps: int, wrt: str | None = None, loss: str | None = 
              values: str | None = None, max_paths: int = MAX_PATHS, position: int | None = None,
              layers: int | None = None, readout: str | None = None, form: str = "auto") -> Document:
     """Derive, optionally check and evaluate, and present: everything ``symrnn derive`` prints."""
+    _validate_derive(model, steps, wrt, loss, activation, check, seed, values, max_paths, position, layers, readout,
+                     form)
     derivation = derive(get_model(model, layers, readout), steps, wrt, loss, activation, max_paths, position, form)
     report = _run_check(derivation, seed) if check else None
     value = evaluate_at(derivation, values) if values else None
@@ -41,6 +49,8 @@ def derivation_document(model: str, steps: int, wrt: str | None = None, loss: st
                         max_paths: int = MAX_PATHS, position: int | None = None, layers: int | None = None,
                         readout: str | None = None, form: str = "auto") -> Document | Whole:
     """What ``symrnn derive`` prints: one parameter's derivation, or with ``wrt="all"`` the whole gradient."""
+    _validate_derive(model, steps, wrt, loss, activation, check, seed, values, max_paths, position, layers, readout,
+                     form)
     if wrt != ALL:
         return document(model, steps, wrt, loss, activation, check, seed, values, max_paths, position, layers,
                         readout, form)
@@ -54,10 +64,35 @@ def whole_document(model: str, steps: int, loss: str | None = None, activation: 
                    seed: int = 0, values: str | None = None, position: int | None = None, layers: int | None = None,
                    readout: str | None = None) -> Whole:
     """The gradient with respect to every parameter (``--wrt all``): one recursion, a local sum per parameter."""
+    _validate_derive(model, steps, None, loss, activation, check, seed, values, MAX_PATHS, position, layers, readout,
+                     "factored")
     derivations = derive_whole(get_model(model, layers, readout), steps, loss, activation, position)
     checks = tuple(_run_check(d, seed) if check else None for d in derivations)
     evaluated = tuple(evaluate_at(d, values) if values else None for d in derivations)
     return present_whole(derivations, checks, evaluated)
+
+
+def _validate_derive(model: object, steps: object, wrt: object, loss: object, activation: object, check: object,
+                     seed: object, values: object, max_paths: object, position: object, layers: object,
+                     readout: object, form: object) -> None:
+    """Every option of a derivation, checked as the command line checks it."""
+    found = _model(model, layers, readout)
+    validate.whole_number("--steps", steps, 1, MAX_STEPS)
+    validate.name("--wrt", wrt, found.default_wrt)
+    validate.name("--loss", loss, found.loss)
+    validate.choice("--activation", activation, ACTIVATIONS)
+    validate.flag("--check", check)
+    validate.whole_number("--seed", seed, 0, MAX_SEED)
+    validate.name("--at", values, "values.json")
+    validate.whole_number("--max-paths", max_paths, 1, MAX_PATHS_LIMIT)
+    validate.optional_number("--position", position, 1)
+    validate.choice("--form", form, FORMS)
+
+
+def _model(model: object, layers: object, readout: object) -> Model:
+    """The model the options name, with its layers and readout, each option checked."""
+    return get_model(validate.choice("--model", model, MODELS), validate.optional_number("--layers", layers, 1, MAX_LAYERS),
+                     validate.optional_choice("--readout", readout, READOUTS))
 
 
 def _run_check(derivation: Derivation, seed: int) -> CheckReport:
@@ -79,7 +114,7 @@ def evaluate_at(derivation: Derivation, path: str) -> Value:
     with np.errstate(all="ignore"):
         gradient = derived_gradient(derivation, instance, derivation.graph.activation)
     if not np.all(np.isfinite(gradient)):
-        raise SymrnnError(f"the gradient at the values in {path} is not finite (the forward pass overflows); "
+        raise CheckFailed(f"the gradient at the values in {path} is not finite (the forward pass overflows); "
                           "use values of a sensible size")
     return Value(gradient.shape, gradient.tolist(), latex_matrix(gradient))
 
@@ -125,16 +160,22 @@ def catalogue() -> list[dict]:
 
 def path_report(model: str, steps: int, wrt: str | None = None, loss: str | None = None,
                 position: int | None = None, layers: int | None = None, readout: str | None = None,
-                limit: int | None = None) -> dict:
-    """The exact number of paths from wrt to the loss, and the first ``limit`` of them (all when None)."""
+                limit: int = DEFAULT_LIST) -> dict:
+    """The exact number of paths from wrt to the loss, and the first ``limit`` of them (at most MAX_LIST), as an
+    iterator that makes one path at a time."""
+    found = _model(model, layers, readout)
+    validate.whole_number("--steps", steps, 1, MAX_COUNT_STEPS)
+    validate.name("--wrt", wrt, found.default_wrt)
+    validate.name("--loss", loss, found.loss)
+    validate.optional_number("--position", position, 1)
+    validate.whole_number("--limit", limit, 0, MAX_LIST)
     if wrt == ALL:
         raise InputError("symrnn paths counts the paths of one --wrt NAME; 'symrnn derive --wrt all' gives every "
                          "parameter's count")
-    found = get_model(model, layers, readout)
     graph = unroll(found, steps, position=position)
     wrt, loss = wrt or found.default_wrt, loss or found.loss
     graph.node(wrt)
     graph.node(loss)
     listed = iter_paths(graph, wrt, loss)
     return {"model": found.name, "steps": steps, "wrt": wrt, "loss": loss, "path_count": count_paths(graph, wrt, loss),
-            "paths": [list(p) for p in (listed if limit is None else islice(listed, limit))]}
+            "paths": islice(listed, limit)}

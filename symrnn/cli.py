@@ -1,51 +1,105 @@
 """The command line: a thin click shell that parses, calls the library, prints, and maps errors.
 
-Exit status (design.md): 0 success; 1 a derivation or check failed; 2 bad usage or
-bad input. Every error is one line on stderr; no traceback, no partial output file.
+Exit status (README, "Exit status and errors"): 0 success; 1 a derivation or check failed; 2 bad
+usage, bad input, or output that could not be written. Every error is one line on stderr; no
+traceback, no partial output file.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import signal
 import sys
 from contextlib import contextmanager
-from typing import Iterator
+from typing import Iterable, Iterator
 
 import click
 
 from . import __version__
 from .activations import ACTIVATIONS
-from .api import catalogue, derivation_document, failed, path_report
+from .api import DEFAULT_LIST, catalogue, derivation_document, failed, path_report
 from .report import TOLERANCE
-from .derivation import AUTO_PATHS, FORMS, MAX_PATHS
-from .errors import CheckFailed, SymrnnError
-from .files import write_atomically
+from .derivation import AUTO_PATHS, FORMS
+from .errors import CheckFailed, Interrupted, OutputError, SymrnnError
+from .files import write_output
 from .catalogue import MODELS, READOUTS
+from .limits import MAX_COUNT_STEPS, MAX_LIST, MAX_PATHS, MAX_PATHS_LIMIT, MAX_SEED, MAX_STEPS
+from .paths import exact_digits
 from .render import FORMATS, render
 
-MAX_STEPS = 200
-"""Largest --steps of a derivation: the path form lists O(n²) factors, so larger n is a typo, not a question."""
-
-MAX_COUNT_STEPS = 10_000
-"""Largest --steps for counting paths, which costs time linear in n (about 0.5 s per 1000 steps)."""
+STOPPING_SIGNALS = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name))
+"""Signals that end a run: each raises Interrupted where the program is, so that a temporary file is removed."""
 
 
 class Shell(click.Group):
-    """A click group that reports every error in one line on stderr, with design.md's exit status."""
+    """A click group that reports every error in one line on stderr, with the README's exit status."""
 
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        _stop_on_signals()
         try:
             status = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+            _flush_stdout()
         except click.exceptions.Abort:
-            click.echo("Error: aborted", err=True)
-            sys.exit(1)
+            _fail("aborted", 1)
+        except Interrupted as stopped:
+            _fail(f"stopped by {signal.Signals(stopped.signum).name}; no output file was written", 128 + stopped.signum)
         except click.exceptions.NoArgsIsHelpError as error:
-            click.echo(error.ctx.get_help())
-            sys.exit(0)
+            _emit(error.ctx.get_help() + "\n")
+            status = 0
         except click.ClickException as error:
-            click.echo(f"Error: {_one_line(error)}", err=True)
-            sys.exit(error.exit_code)
+            _fail(_one_line(error), error.exit_code)
+        except SymrnnError as error:
+            _fail(str(error), error.exit_code)
         sys.exit(status if isinstance(status, int) else 0)
+
+
+def _fail(message: str, status: int) -> None:
+    click.echo(f"Error: {message}", err=True)
+    sys.exit(status)
+
+
+def _stop_on_signals() -> None:
+    for signum in STOPPING_SIGNALS:
+        signal.signal(signum, _interrupt)
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise Interrupted(signum)
+
+
+def _emit(text: str) -> None:
+    """Print to standard output; a full disk or a closed pipe is one line on stderr (exit 2), not a traceback."""
+    try:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    except OSError as error:
+        _silence_stdout()
+        raise OutputError(f"cannot write to standard output: {_reason(error)}") from None
+
+
+def _flush_stdout() -> None:
+    try:
+        sys.stdout.flush()
+    except OSError as error:
+        _silence_stdout()
+        raise OutputError(f"cannot write to standard output: {_reason(error)}") from None
+
+
+def _reason(error: OSError) -> str:
+    if isinstance(error, BrokenPipeError):
+        return "the reader closed the pipe before everything was written"
+    return error.strerror or str(error)
+
+
+def _silence_stdout() -> None:
+    """Point standard output at /dev/null, so that Python's last flush at exit finds nothing to fail on."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):
+        pass
 
 
 def _one_line(error: click.ClickException) -> str:
@@ -130,21 +184,23 @@ def _model_option_list(max_steps: int) -> list:
 @click.option("--format", "-f", "fmt", type=click.Choice(FORMATS), default="latex", show_default=True,
               help="LaTeX fragment (amsmath, amssymb), Markdown with $$ math, or JSON.")
 @click.option("--standalone", is_flag=True, help="A complete LaTeX document that compiles with pdflatex.")
-@click.option("--output", "-o", metavar="FILE", help="Write to FILE (atomically) instead of standard output.")
+@click.option("--output", "-o", metavar="FILE",
+              help="Write to FILE instead of standard output: a regular file is replaced atomically and keeps its "
+                   "mode; a device or FIFO is written through. Written only when the run succeeds (exit 0).")
 @click.option("--template-dir", type=click.Path(exists=True, file_okay=False), metavar="DIR",
               help="Look for templates in DIR first (copy one from symrnn's templates/ folder and edit it).")
 @click.option("--check", is_flag=True,
               help=f"Prove the result against finite differences at random values (relative error at most "
                    f"{TOLERANCE:g}); exit 1 on a mismatch. A generic g is checked with every activation.")
-@click.option("--seed", type=int, default=0, show_default=True, help="Random seed for --check's sizes and values.")
+@click.option("--seed", type=click.IntRange(0, MAX_SEED), default=0, show_default=True, help="Random seed for --check's sizes and values.")
 @click.option("--at", "values", metavar="FILE",
               help="Evaluate the derived gradient at the values in a JSON or YAML file (see README).")
 @click.option("--form", type=click.Choice(FORMS), default="auto", show_default=True,
               help=f"paths: the sum over paths (what an exercise asks for); factored: back-propagation through "
                    f"time as a recursion for each gradient, linear in n; both; auto: paths when there are at "
                    f"most {AUTO_PATHS}, else factored.")
-@click.option("--max-paths", type=click.IntRange(1), default=MAX_PATHS, show_default=True,
-              help="Refuse to list more paths than this.")
+@click.option("--max-paths", type=click.IntRange(1, MAX_PATHS_LIMIT), default=MAX_PATHS, show_default=True,
+              help=f"Refuse to list more paths than this (at most {MAX_PATHS_LIMIT:,}).")
 def derive(model: str, steps: int, wrt: str | None, loss: str | None, position: int | None, layers: int | None,
            readout: str | None, activation: str,
            fmt: str, standalone: bool, output: str | None, template_dir: str | None, check: bool, seed: int,
@@ -165,13 +221,21 @@ def derive(model: str, steps: int, wrt: str | None, loss: str | None, position: 
         doc = derivation_document(model, steps, wrt, loss, activation, check, seed, values, max_paths, position,
                                   layers, readout, form)
         text = render(doc, fmt, standalone, template_dir)
-        if output:
-            write_atomically(output, text)
-        else:
-            click.echo(text, nl=False)
-        if failed(doc.check):
-            worst = max(r.worst for r in doc.check.results)
-            raise CheckFailed(f"check failed: relative error {worst:.1e} exceeds {doc.check.tolerance:g}")
+        problem = _check_failure(doc, output)
+        if output is None:
+            _emit(text)
+        elif problem is None:
+            write_output(output, text)
+        if problem is not None:
+            raise problem
+
+
+def _check_failure(doc, output: str | None) -> CheckFailed | None:
+    """A failed --check: the document still goes to standard output (its table shows FAIL), but -o writes nothing."""
+    if not failed(doc.check):
+        return None
+    where = f"; {output} was not written" if output is not None else ""
+    return CheckFailed(f"check failed: {doc.check.describe()}{where}")
 
 
 @cli.command()
@@ -180,11 +244,12 @@ def derive(model: str, steps: int, wrt: str | None, loss: str | None, position: 
 def models(fmt: str) -> None:
     """List the built-in models: source, equations, parameters, inputs and labels."""
     entries = catalogue()
-    if fmt == "json":
-        click.echo(json.dumps(entries, indent=2, ensure_ascii=False))
-        return
-    for entry in entries:
-        click.echo(_describe_text(entry))
+    with reporting():
+        if fmt == "json":
+            _emit(json.dumps(entries, indent=2, ensure_ascii=False) + "\n")
+            return
+        for entry in entries:
+            _emit(_describe_text(entry) + "\n")
 
 
 def _describe_text(entry: dict) -> str:
@@ -200,37 +265,63 @@ def _describe_text(entry: dict) -> str:
 @cli.command()
 @model_options(MAX_COUNT_STEPS)
 @click.option("--count", "count_only", is_flag=True, help="Print only the exact number of paths.")
-@click.option("--limit", type=click.IntRange(0), default=20, show_default=True,
-              help="List at most this many paths (in the order derive lists them); 0 lists none.")
+@click.option("--limit", type=click.IntRange(0, MAX_LIST), default=DEFAULT_LIST, show_default=True,
+              help=f"List at most this many paths (in the order derive lists them; at most {MAX_LIST:,}); 0 lists none.")
 @click.option("--format", "-f", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="Text for people, JSON for programs.")
 def paths(model: str, steps: int, wrt: str | None, loss: str | None, position: int | None, layers: int | None,
           readout: str | None, count_only: bool, limit: int, fmt: str) -> None:
     """Count the paths from NAME to the loss exactly (no enumeration), and list the first few.
 
+    The list is printed as it is made, one path at a time, so memory does not grow with --limit.
+
     \b
     symrnn paths -m gru -n 1000 --wrt U_z --count     a 602-digit integer, in well under a second
     symrnn paths -m lstm -n 4 --limit 5                the first five paths from W_f to o
     """
-    with reporting():
+    with reporting(), exact_digits():
         report = path_report(model, steps, wrt, loss, position, layers, readout, 0 if count_only else limit)
-    if fmt == "json":
-        click.echo(json.dumps(report if not count_only else {k: v for k, v in report.items() if k != "paths"},
-                              indent=2))
-    elif count_only:
-        click.echo(report["path_count"])
-    else:
-        click.echo(_paths_text(report))
+        lines = _paths_json(report, count_only) if fmt == "json" else _paths_text(report, count_only)
+        for line in lines:
+            _emit(line)
 
 
-def _paths_text(report: dict) -> str:
+def _paths_text(report: dict, count_only: bool) -> Iterator[str]:
     count = report["path_count"]
-    lines = [f"{count} path{'' if count == 1 else 's'} from {report['wrt']} to {report['loss']} "
-             f"({report['model']}, n = {report['steps']})" + (":" if report["paths"] else "")]
-    lines += [f"{i}. {' -> '.join(path)}" for i, path in enumerate(report["paths"], 1)]
-    if len(report["paths"]) < count and report["paths"]:
-        lines.append(f"... {count - len(report['paths'])} more (raise --limit to list them)")
-    return "\n".join(lines)
+    if count_only:
+        yield f"{count}\n"
+        return
+    listed = 0
+    for listed, path in enumerate(report["paths"], 1):
+        if listed == 1:
+            yield (f"{count} path{'' if count == 1 else 's'} from {report['wrt']} to {report['loss']} "
+                   f"({report['model']}, n = {report['steps']}):\n")
+        yield f"{listed}. {' -> '.join(path)}\n"
+    if listed == 0:
+        yield (f"{count} path{'' if count == 1 else 's'} from {report['wrt']} to {report['loss']} "
+               f"({report['model']}, n = {report['steps']})\n")
+    elif listed < count:
+        yield f"... {count - listed} more (raise --limit to list them)\n"
+
+
+def _paths_json(report: dict, count_only: bool) -> Iterator[str]:
+    """The report as JSON, each path written as it is made (the same text json.dumps(indent=2) gives)."""
+    head = {k: v for k, v in report.items() if k != "paths"}
+    if count_only:
+        yield json.dumps(head, indent=2) + "\n"
+        return
+    yield json.dumps(head, indent=2)[:-2] + ',\n  "paths": ['
+    yield from _json_items(report["paths"])
+    yield "\n}\n"
+
+
+def _json_items(paths: Iterable) -> Iterator[str]:
+    first = True
+    for path in paths:
+        body = ",\n".join(f"      {json.dumps(node)}" for node in path)
+        yield f"{'' if first else ','}\n    [\n{body}\n    ]"
+        first = False
+    yield "]" if first else "\n  ]"
 
 
 def main() -> None:

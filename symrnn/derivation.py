@@ -18,10 +18,9 @@ from .expr import Node
 from .jac import Jac, JEdge, JIdentity, JKron, JName, JOuter, JProduct, JTranspose
 from .graph import GENERIC, Graph, unroll
 from .models import Model
+from .limits import MAX_PATHS
 from .paths import Path, count_paths, edges_of, list_paths
 
-MAX_PATHS = 10_000
-"""Default bound on how many paths a derivation lists."""
 
 
 @dataclass(frozen=True)

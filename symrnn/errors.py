@@ -1,4 +1,7 @@
-"""One exception hierarchy; the CLI maps each kind to an exit status (design.md, "Contracts")."""
+"""One exception hierarchy; the CLI maps each kind to an exit status (README, "Exit status and errors").
+
+Every error is one line that names the bad value and the way forward.
+"""
 
 
 class SymrnnError(Exception):
@@ -8,12 +11,29 @@ class SymrnnError(Exception):
 
 
 class InputError(SymrnnError):
-    """Bad usage or bad input (unknown model, bad values file, ...): exit status 2."""
+    """Bad usage or bad input (unknown model, bad values file, bad template ...): exit status 2."""
+
+    exit_code = 2
+
+
+class OutputError(SymrnnError):
+    """The output could not be written (``-o`` target, full disk, closed standard output): exit status 2."""
 
     exit_code = 2
 
 
 class CheckFailed(SymrnnError):
-    """A derived gradient disagreed with finite differences: exit status 1."""
+    """A derived gradient disagreed with the reference, or could not be checked: exit status 1."""
 
     exit_code = 1
+
+
+class Interrupted(BaseException):
+    """SIGTERM or SIGHUP: raised where the program is, so that a half-written temporary file is removed.
+
+    A BaseException, like KeyboardInterrupt, so that no ``except Exception`` swallows it.
+    """
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum

@@ -97,12 +97,13 @@ class Graph:
                              f"use one of {self.summary()}") from None
 
     def summary(self) -> str:
-        """The node identifiers, with time ranges folded: W_hx, ..., x[1..3], h[1..3], l, q, o."""
-        times: dict[str, list[int]] = {}
+        """The node identifiers as a user types them, with time ranges folded: W_hx, ..., x[1..3], h[1..3], l, q, o
+        (h[0..2] for a model counted from 0; L[1..2], L for per-step losses and their sum)."""
+        times: dict[tuple[str, bool], list[str]] = {}
         for node in self.nodes:
-            times.setdefault(node.value.name, []).append(getattr(node.value, "time", None))
-        return ", ".join(name if stamps == [None] else f"{name}[{stamps[0]}]" if len(stamps) == 1
-                         else f"{name}[{stamps[0]}..{stamps[-1]}]" for name, stamps in times.items())
+            name, _, stamp = node.ident.partition("[")
+            times.setdefault((name, bool(stamp)), []).append(stamp.rstrip("]"))
+        return ", ".join(_folded(name, stamps) if timed else name for (name, timed), stamps in times.items())
 
     @property
     def loss(self) -> str:
@@ -111,6 +112,12 @@ class Graph:
     def function(self, fn: str) -> str:
         """The transfer function a model's ``fn`` is in this graph (g replaced by the activation)."""
         return _function(fn, self.activation)
+
+
+def _folded(name: str, stamps: list[str]) -> str:
+    """name[first..last] over the steps a node has (a backward state is unrolled last step first)."""
+    steps = sorted(int(stamp) for stamp in stamps)
+    return f"{name}[{steps[0]}]" if len(steps) == 1 else f"{name}[{steps[0]}..{steps[-1]}]"
 
 
 def dims(model: Model) -> dict[str, sympy.Expr]:

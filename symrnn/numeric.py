@@ -60,18 +60,20 @@ class Evaluator:
 
 
 def forward(graph: Graph, instance: Instance, activation: str, nudge: tuple[str, np.ndarray] | None = None) -> Evaluator:
-    """Run the forward pass; ``nudge`` = (identifier, delta) adds delta to one node's value."""
+    """Run the forward pass; ``nudge`` = (identifier, delta) adds delta to one node's value. A complex delta
+    (the complex step) makes every value complex."""
+    dtype = complex if nudge is not None and np.iscomplexobj(nudge[1]) else float
     env: dict = {}
     evaluator = Evaluator(graph, instance, activation, env)
     inline = dict(graph.inline)
     for node in graph.nodes:
         if node.kind == "parameter":
-            value = np.array(instance.arrays[node.ident], dtype=float)
+            value = np.array(instance.arrays[node.ident], dtype=dtype)
         elif node.kind == "input":
-            value = np.array(instance.arrays[node.value.name][node.value.time - 1], dtype=float)
+            value = np.array(instance.arrays[node.value.name][node.value.time - 1], dtype=dtype)
         else:
             _fill_inline(node.definition, inline, evaluator)
-            value = np.asarray(evaluator.value(node.definition), dtype=float)
+            value = np.asarray(evaluator.value(node.definition), dtype=dtype)
         if nudge is not None and nudge[0] == node.ident:
             value = value + nudge[1]
         env[node.value] = value
@@ -87,7 +89,8 @@ def _fill_inline(expr: Expr, inline: dict, evaluator: Evaluator) -> None:
 
 
 def _log_softmax(v: np.ndarray) -> np.ndarray:
-    shifted = v - v.max()
+    """Shifted by the largest (real part), so that exp never overflows; complex values pass through."""
+    shifted = v - np.max(np.real(v))
     return shifted - np.log(np.exp(shifted).sum())
 
 
@@ -116,7 +119,7 @@ _VALUE: dict[type, Callable[[Expr, Evaluator], np.ndarray]] = {
     Log: lambda e, ev: np.log(ev.value(e.arg)),
     Concat: lambda e, ev: np.concatenate([np.atleast_1d(ev.value(part)) for part in e.parts]),
     Reciprocal: lambda e, ev: 1.0 / ev.value(e.arg),
-    SquaredNorm: lambda e, ev: float(np.sum(ev.value(e.arg) ** 2)),
+    SquaredNorm: lambda e, ev: np.sum(ev.value(e.arg) ** 2),
     CrossEntropy: lambda e, ev: -np.log(ev.value(e.probabilities)[ev.instance.label(e.label)]),
     OneHot: _one_hot,
 }

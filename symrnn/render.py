@@ -7,12 +7,16 @@ searched before the built-in templates, so copying one file there overrides it.
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import asdict
 from functools import lru_cache
 from importlib.resources import files
 from pathlib import Path
+from typing import Any, Callable, cast
 
 import jinja2
+from jinja2.loaders import split_template_path
+from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 
 from .report import CheckReport
 from .errors import InputError
@@ -62,19 +66,20 @@ def digits(count: int) -> str:
     return r"\hspace{0.16667em plus 0.16667em}".join(groups)
 
 
-def sci(number: float) -> str:
-    """A measured error, in two significant digits."""
-    return f"{number:.1e}"
+def sci(number: float | None) -> str:
+    """A measured error, in two significant digits (a dash where none could be measured)."""
+    return "--" if number is None else f"{number:.1e}"
 
 
 def check_sentence(report: CheckReport) -> str:
     """One sentence that says what the check measured and whether it passed."""
     sizes = "".join(f"; {name} = {size}" for name, size in report.sizes)
-    worst = max(r.worst for r in report.results)
     verdict = "passed" if report.passed else "FAILED"
-    return (f"Checked at random values (seed {report.seed}{sizes}) against five-point central finite "
-            f"differences in float64 (step {report.step:g}): largest relative error {worst:.1e}, "
-            f"tolerance {report.tolerance:g}; {verdict}.")
+    measured = (f"largest relative error {report.worst:.1e}" if report.worst != float("inf")
+                else report.describe())
+    return (f"Checked at random values (seed {report.seed}{sizes}) against complex-step derivatives of the "
+            f"forward pass in float64 (step {report.step:g}i): {measured}, tolerance {report.tolerance:g}; "
+            f"{verdict}.")
 
 
 CHECK_COLUMNS = (("path_sum_error", "sum over paths"), ("shaped_error", "shaped gradient"),
@@ -84,7 +89,8 @@ CHECK_COLUMNS = (("path_sum_error", "sum over paths"), ("shaped_error", "shaped 
 
 def check_table(report: CheckReport) -> tuple[tuple[str, ...], tuple[tuple[str, ...], ...]]:
     """The headings and rows of the check's table: only the forms that were checked."""
-    shown = [(field, title) for field, title in CHECK_COLUMNS if getattr(report.results[0], field) is not None]
+    shown = [(field, title) for field, title in CHECK_COLUMNS
+             if any(getattr(r, field) is not None for r in report.results)]
     headings = ("activation",) + tuple(title for _, title in shown) + ("result",)
     rows = tuple((r.activation,) + tuple(sci(getattr(r, field)) for field, _ in shown)
                  + ("pass" if r.passed else "FAIL",) for r in report.results)
@@ -113,12 +119,93 @@ def rows(lines, loop, derivative: str, indent: str = "") -> str:
     return " \\\\\n".join([first] + rest) + eol(loop)
 
 
+MAX_TEMPLATE_ITEMS = 10_000_000
+"""Largest string or list (characters, items) a template may build with one ``*``, and largest integer (decimal
+digits) with one ``*`` or ``**``: 60 times the whole of ``derive -m lstm -n 50 --wrt all`` (165 KB), yet
+``'a' * 10**10`` (10 GB) is refused before it is allocated. It bounds memory, not time (``10**9999999`` is allowed
+and takes seconds); Jinja's sandbox bounds ``range`` (100 000 items)."""
+
+_DIGITS_PER_BIT = math.log10(2)
+
+
+class Sandbox(ImmutableSandboxedEnvironment):
+    """Jinja's immutable sandbox, with the repetitions and powers that could exhaust memory refused: a template
+    from ``--template-dir`` is input, and input must not run code or take the machine down."""
+
+    intercepted_binops = frozenset({"*", "**"})
+
+    def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+        """``left operator right``, unless its result would exceed MAX_TEMPLATE_ITEMS."""
+        if _result_size(operator, left, right) > MAX_TEMPLATE_ITEMS:
+            raise SecurityError(f"{operator!r} would build more than {MAX_TEMPLATE_ITEMS:,} characters, items "
+                                f"or digits")
+        return super().call_binop(context, operator, left, right)
+
+
+def _result_size(operator: str, left: Any, right: Any) -> float:
+    """About the size of ``left operator right`` without computing it: characters or items of a repetition,
+    decimal digits of an integer product or power; 0 for anything else (small by construction)."""
+    if operator == "*":
+        for sequence, count in ((left, right), (right, left)):
+            if isinstance(sequence, (str, list, tuple)) and isinstance(count, int):
+                return len(sequence) * count
+        if isinstance(left, int) and isinstance(right, int):
+            return (left.bit_length() + right.bit_length()) * _DIGITS_PER_BIT
+    elif isinstance(left, int) and isinstance(right, int) and right > 0 and abs(left) > 1:
+        return right * math.log10(abs(left))
+    return 0
+
+
+class Loader(jinja2.FileSystemLoader):
+    """Jinja's FileSystemLoader, except that a file it cannot read (not UTF-8, no permission, a folder named
+    like a template) is an InputError naming the file, rather than an OSError or UnicodeDecodeError that names
+    none, and it is not skipped in favour of the shipped template of that name."""
+
+    def get_source(self, environment: jinja2.Environment, template: str) -> tuple[str, str, Callable[[], bool]]:
+        """The template's text, its path and a test that it has not changed since."""
+        pieces = split_template_path(template)
+        path = next((path for path in (Path(folder, *pieces) for folder in self.searchpath) if path.exists()), None)
+        if path is None:
+            raise jinja2.TemplateNotFound(template)
+        try:
+            data = path.read_bytes()
+            mtime = path.stat().st_mtime
+        except OSError as error:
+            raise InputError(f"template {self.label(str(path))}: cannot read it ({type(error).__name__}: "
+                             f"{error.strerror or error}); make it a readable file, or remove it to use the shipped "
+                             f"one") from None
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as error:
+            line = data.count(b"\n", 0, error.start) + 1
+            raise InputError(f"template {self.label(str(path))}, line {line}: not UTF-8 (byte "
+                             f"0x{data[error.start]:02x}); save it as UTF-8") from None
+
+        def uptodate() -> bool:
+            try:
+                return path.stat().st_mtime == mtime
+            except OSError:
+                return False
+
+        return text, str(path), uptodate
+
+    def label(self, filename: str) -> str:
+        """A template file as its author knows it: its name in its folder, with "(shipped)" after one of
+        symrnn's own (the last folder searched), so an error says whose file to fix."""
+        path, shipped = Path(filename), self.searchpath[-1]
+        if path.is_relative_to(shipped):
+            return f"{path.relative_to(shipped).as_posix()} (shipped)"
+        folder = next((folder for folder in self.searchpath if path.is_relative_to(folder)), None)
+        return filename if folder is None else path.relative_to(folder).as_posix()
+
+
 @lru_cache(maxsize=8)
-def environment(template_dir: str | None = None) -> jinja2.Environment:
-    """The Jinja environment: ((* *)) statements and ((( ))) expressions, never TeX's braces."""
+def environment(template_dir: str | None = None) -> Sandbox:
+    """The Jinja environment: ((* *)) statements and ((( ))) expressions, never TeX's braces; sandboxed for
+    the shipped templates too, so that they are held to what a user's copy of them may do."""
     folders = ([template_dir] if template_dir else []) + [str(builtin_templates())]
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(folders),
+    env = Sandbox(
+        loader=Loader(folders),
         block_start_string="((*", block_end_string="*))",
         variable_start_string="(((", variable_end_string=")))",
         comment_start_string="((#", comment_end_string="#))",
@@ -134,6 +221,10 @@ def environment(template_dir: str | None = None) -> jinja2.Environment:
 def render(document: Document | Whole, fmt: str = "latex", standalone: bool = False,
            template_dir: str | None = None) -> str:
     """The document (one parameter's derivation, or the whole gradient) as LaTeX, Markdown or JSON."""
+    if fmt not in FORMATS:
+        raise InputError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
+    if not isinstance(standalone, bool):
+        raise InputError(f"standalone must be True or False, not {standalone!r}")
     if standalone and fmt != "latex":
         raise InputError(f"--standalone makes a LaTeX document; use it with --format latex, not {fmt}")
     if fmt == "json":
@@ -141,12 +232,51 @@ def render(document: Document | Whole, fmt: str = "latex", standalone: bool = Fa
     body = BODIES[(type(document), fmt)]
     name = STANDALONE if standalone else body
     first, whole = (document.first, document) if isinstance(document, Whole) else (document, None)
+    env = environment(template_dir)
     try:
-        return environment(template_dir).get_template(name).render(doc=first, whole=whole, body=body)
-    except jinja2.TemplateSyntaxError as error:
-        raise InputError(f"template {error.filename or error.name}, line {error.lineno}: {error.message}") from None
-    except jinja2.TemplateError as error:
-        raise InputError(f"template {name}: {error}") from None
+        return env.get_template(name).render(doc=first, whole=whole, body=body)
+    except InputError:
+        raise
+    except Exception as error:  # noqa: BLE001 - a template is input: whatever it raises is reported, in one line
+        raise _template_error(error, name, cast(Loader, env.loader)) from None
+
+
+_TEMPLATE_ADVICE: tuple[tuple[type[BaseException], str, str], ...] = (
+    (jinja2.TemplateSyntaxError, "syntax error", "fix the statement at that line"),
+    (jinja2.TemplateNotFound, "no such template", "check its name, or put the file in --template-dir"),
+    (jinja2.UndefinedError, "undefined", "use only the fields the shipped templates use"),
+    (SecurityError, "unsafe", "templates run in a sandbox: use the values symrnn passes them, not Python's "
+                              "internals, and build nothing larger than the output"),
+    (RecursionError, "recursion too deep",
+     "a template includes or extends itself, or a macro calls itself without end"),
+    (MemoryError, "out of memory", "build smaller strings and lists"),
+)
+"""Exception kind -> (what went wrong, the way forward) for a template that failed; anything else is named by
+its type."""
+
+
+def _template_error(error: Exception, name: str, loader: Loader) -> InputError:
+    """One line for a template that failed to load or render: the file, the line where Jinja knows it (the
+    innermost template frame of its rewritten traceback), what went wrong and what to do."""
+    where, line = name, None
+    if isinstance(error, jinja2.TemplateSyntaxError):
+        where, line = error.filename or error.name or name, error.lineno
+    else:
+        tb = error.__traceback__
+        while tb is not None:
+            if "__jinja_exception__" in tb.tb_frame.f_globals:  # a frame jinja made to point at a template line
+                where, line = tb.tb_frame.f_code.co_filename, tb.tb_lineno
+            tb = tb.tb_next
+    what, advice = next(((what, advice) for kind, what, advice in _TEMPLATE_ADVICE if isinstance(error, kind)),
+                        (type(error).__name__, "fix the expression at that line"))
+    detail = error.message if isinstance(error, jinja2.TemplateError) else str(error)
+    detail = " ".join(str(detail or "").split()).rstrip(".")
+    if isinstance(error, RecursionError):
+        detail = ""
+    elif len(detail) > 200:
+        detail = detail[:200] + "..."
+    at = f"template {loader.label(where)}" + (f", line {line}" if line else "")
+    return InputError(f"{at}: {what}" + (f": {detail}" if detail else "") + f"; {advice}")
 
 
 def to_json(document: Document) -> str:
@@ -234,6 +364,6 @@ def _check_json(report: CheckReport) -> dict:
         "sizes": dict(report.sizes),
         "tolerance": report.tolerance,
         "step": report.step,
-        "method": "five-point central finite differences, float64",
+        "method": "complex-step derivatives of the forward pass, float64",
         "results": [{k: v for k, v in asdict(r).items() if v is not None} for r in report.results],
     }

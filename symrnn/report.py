@@ -17,10 +17,14 @@ class CheckResult:
     shaped_error: float | None
     passed: bool
     factored_error: float | None = None
+    problem: str | None = None
+    """Why no error could be measured (a value that is not finite); the result then fails."""
 
     @property
     def worst(self) -> float:
-        return max(e for e in (self.path_sum_error, self.shaped_error, self.factored_error) if e is not None)
+        """The largest error measured; infinite when a problem kept it from being measured."""
+        errors = [e for e in (self.path_sum_error, self.shaped_error, self.factored_error) if e is not None]
+        return float("inf") if self.problem is not None or not errors else max(errors)
 
 
 @dataclass(frozen=True)
@@ -36,3 +40,12 @@ class CheckReport:
     @property
     def passed(self) -> bool:
         return all(r.passed for r in self.results)
+
+    @property
+    def worst(self) -> float:
+        return max(r.worst for r in self.results)
+
+    def describe(self) -> str:
+        """Why the check failed, in words: the first problem, or the largest error against the tolerance."""
+        problem = next((f"{r.activation}: {r.problem}" for r in self.results if r.problem), None)
+        return problem or f"relative error {self.worst:.1e} exceeds {self.tolerance:g}"

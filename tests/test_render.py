@@ -12,12 +12,15 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
 from symrnn.api import derivation_document, document
 from symrnn.catalogue import MODELS, get_model
+from symrnn.cli import cli
+from symrnn.errors import InputError
 from symrnn.graph import unroll
 from symrnn.paths import count_paths
-from symrnn.render import digits, render
+from symrnn.render import MAX_TEMPLATE_ITEMS, Sandbox, digits, render
 
 from conftest import ELMAN_PARAMETERS, REGENERATE, pdflatex
 
@@ -130,3 +133,145 @@ def test_a_count_of_over_a_hundred_digits_stays_inside_the_margin(tmp_path):
     doc = document("gru", 200)
     assert len(str(doc.path_count)) > 100
     compile_latex(tmp_path, render(doc, "latex", standalone=True))
+
+
+# ---------------------------------------------------------------- user templates are input: sandboxed, one-line errors
+
+
+def template_error(folder: Path, *args: str) -> str:
+    """The one error line of ``symrnn derive -n 2 --template-dir FOLDER ARGS``, after checking the contract:
+    status 2, nothing on stdout, one line on stderr that names a template, no traceback."""
+    result = CliRunner().invoke(cli, ["derive", "-n", "2", "--template-dir", str(folder), *args], prog_name="symrnn")
+    assert result.exit_code == 2, (result.exit_code, result.stdout, result.stderr, result.exception)
+    assert isinstance(result.exception, SystemExit), result.exception
+    assert result.stdout == "" and "Traceback" not in result.stderr
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error: template "), result.stderr
+    return lines[0]
+
+
+def write(folder: Path, files: dict[str, str | bytes]) -> None:
+    for name, content in files.items():
+        (folder / name).write_bytes(content if isinstance(content, bytes) else content.encode("utf-8"))
+
+
+BAD_TEMPLATES = [
+    # (id, files in --template-dir, words the error line must contain)
+    ("syntax", {"derivation.tex.j2": "ok\n((* for x in *))\n"}, ["derivation.tex.j2, line 2", "syntax error"]),
+    ("undefined", {"derivation.tex.j2": "((( doc.no_such_field )))"}, ["derivation.tex.j2, line 1", "no_such_field"]),
+    ("missing-include", {"derivation.tex.j2": "\n((* include 'absent.j2' *))"},
+     ["derivation.tex.j2, line 2", "no such template", "absent.j2", "--template-dir"]),
+    ("zero-division", {"derivation.tex.j2": "x\n((( 1 // 0 )))\n"}, ["derivation.tex.j2, line 2", "ZeroDivisionError"]),
+    ("type-error", {"derivation.tex.j2": "((( '%d' % 'x' )))"}, ["derivation.tex.j2, line 1", "TypeError"]),
+    ("error-in-include", {"derivation.tex.j2": "((* include 'part.j2' *))", "part.j2": "\n\n((( 1 / 0 )))"},
+     ["part.j2, line 3", "ZeroDivisionError"]),
+    ("self-include", {"derivation.tex.j2": "((* include 'derivation.tex.j2' *))"},
+     ["derivation.tex.j2, line 1", "recursion too deep", "includes or extends itself"]),
+    ("self-extends", {"derivation.tex.j2": "((* extends 'derivation.tex.j2' *))"},
+     ["derivation.tex.j2", "recursion too deep"]),
+    ("recursive-macro", {"derivation.tex.j2": "((* macro f() *))((( f() )))((* endmacro *))\n((( f() )))"},
+     ["derivation.tex.j2, line 1", "recursion too deep", "macro calls itself"]),
+    ("not-utf-8", {"derivation.tex.j2": b"fine\nlatin-1 \xe9\n"},
+     ["derivation.tex.j2, line 2", "not UTF-8", "0xe9", "save it as UTF-8"]),
+    ("included-not-utf-8", {"derivation.tex.j2": "((* include 'part.j2' *))", "part.j2": b"\n\n\xff"},
+     ["part.j2, line 3", "not UTF-8"]),
+    ("repetition", {"derivation.tex.j2": "((( 'a' * 10**10 )))"}, ["derivation.tex.j2, line 1", "unsafe", "'*'"]),
+    ("list-repetition", {"derivation.tex.j2": "((( [0] * 10**8 )))"}, ["unsafe", "10,000,000"]),
+    ("power", {"derivation.tex.j2": "((( (9**9) ** (9**9) )))"}, ["derivation.tex.j2, line 1", "unsafe", "'**'"]),
+    ("product", {"derivation.tex.j2": "((* set x = 2**20000000 *))((( x * x )))"}, ["unsafe", "'*'"]),
+    ("mutation", {"derivation.tex.j2": "((( [1].append(2) )))"}, ["unsafe", "'append'"]),
+    ("range", {"derivation.tex.j2": "((( range(10**6) | list )))"}, ["OverflowError", "MAX_RANGE"]),
+]
+
+
+@pytest.mark.parametrize("files, needles", [case[1:] for case in BAD_TEMPLATES],
+                         ids=[case[0] for case in BAD_TEMPLATES])
+def test_a_bad_template_is_one_error_line_with_status_2(tmp_path, files, needles):
+    write(tmp_path, files)
+    line = template_error(tmp_path)
+    assert all(needle in line for needle in needles), line
+
+
+@pytest.mark.parametrize("escape", [
+    "cycler.__init__.__globals__.os.popen('touch {marker}').read()",
+    "lipsum.__globals__['os'].mkdir('{marker}')",
+    "self._TemplateReference__context.cycler.__init__.__globals__.os.mkdir('{marker}')",
+])
+def test_the_sandbox_stops_a_template_from_running_code(tmp_path, escape):
+    marker = tmp_path / "escaped"
+    write(tmp_path, {"derivation.tex.j2": "before\n((( " + escape.format(marker=marker) + " )))\n"})
+    line = template_error(tmp_path)
+    assert "derivation.tex.j2, line 2: unsafe" in line and "sandbox" in line, line
+    assert not marker.exists()
+
+
+def test_repetition_up_to_the_limit_is_allowed_and_one_more_is_not(tmp_path):
+    write(tmp_path, {"derivation.tex.j2": f"((( ('ab' * {MAX_TEMPLATE_ITEMS // 2}) | length ))) ((( 2 ** 64 )))"})
+    assert CliRunner().invoke(cli, ["derive", "--template-dir", str(tmp_path)]).stdout == \
+        f"{MAX_TEMPLATE_ITEMS} 18446744073709551616"
+    write(tmp_path, {"derivation.tex.j2": f"((( 'ab' * {MAX_TEMPLATE_ITEMS // 2 + 1} )))"})
+    assert "unsafe" in template_error(tmp_path)
+
+
+def test_a_file_that_cannot_be_read_is_named(tmp_path, monkeypatch):
+    write(tmp_path, {"derivation.tex.j2": "mine"})
+    read_bytes = Path.read_bytes
+
+    def denied(path: Path) -> bytes:
+        if path.parent == tmp_path:
+            raise PermissionError(13, "Permission denied", str(path))
+        return read_bytes(path)
+
+    monkeypatch.setattr(Path, "read_bytes", denied)
+    line = template_error(tmp_path)
+    assert "derivation.tex.j2: cannot read it (PermissionError: Permission denied)" in line, line
+
+
+def test_a_folder_named_like_a_template_is_an_error_not_a_silent_fallback(tmp_path):
+    (tmp_path / "derivation.tex.j2").mkdir()
+    line = template_error(tmp_path)
+    assert "derivation.tex.j2: cannot read it (IsADirectoryError" in line, line
+
+
+def test_running_out_of_memory_in_a_template_is_one_line(tmp_path, monkeypatch):
+    def exhausted(*args):
+        raise MemoryError()
+
+    monkeypatch.setattr(Sandbox, "call_binop", exhausted)
+    write(tmp_path, {"derivation.tex.j2": "\n((( 2 * 3 )))"})
+    assert "derivation.tex.j2, line 2: out of memory" in template_error(tmp_path)
+
+
+def test_a_bad_template_is_an_input_error_at_the_api(tmp_path):
+    write(tmp_path, {"derivation.md.j2": "((( 1 // 0 )))"})
+    with pytest.raises(InputError) as caught:
+        render(derivation_document("elman", 2), "markdown", template_dir=str(tmp_path))
+    assert caught.value.exit_code == 2 and "\n" not in str(caught.value)
+    assert "derivation.md.j2, line 1: ZeroDivisionError" in str(caught.value)
+
+
+@pytest.mark.parametrize("fmt, standalone, needles", [
+    ("docx", False, ["'docx'", "latex, markdown, json"]),
+    (None, False, ["None", "latex, markdown, json"]),
+    ("latex", "yes", ["standalone", "'yes'"]),
+])
+def test_render_refuses_an_unknown_format_or_a_standalone_that_is_not_a_bool(fmt, standalone, needles):
+    with pytest.raises(InputError) as caught:
+        render(derivation_document("elman", 2), fmt, standalone)
+    assert caught.value.exit_code == 2 and all(needle in str(caught.value) for needle in needles), caught.value
+
+
+def test_a_user_template_may_extend_and_override_blocks(tmp_path):
+    write(tmp_path, {
+        "base.j2": "head\n((* block body *))shipped body\n((* endblock *))tail ((( doc.steps )))\n",
+        "derivation.md.j2": "((* extends 'base.j2' *))((* block body *))((( doc.path_count ))) paths, "
+                            "((( super() | trim )))\n((* endblock *))",
+        # a user's file may extend the shipped template of another name
+        "derivation.tex.j2": "((* extends 'derivation.md.j2' *))",
+    })
+    run = lambda *args: CliRunner().invoke(cli, ["derive", "-n", "3", "--template-dir", str(tmp_path), *args])
+    assert run("-f", "markdown").stdout == "head\n3 paths, shipped body\ntail 3\n"
+    assert run().stdout == run("-f", "markdown").stdout
+    shipped = CliRunner().invoke(cli, ["derive", "-n", "3", "-f", "markdown"]).stdout
+    (tmp_path / "derivation.md.j2").unlink()
+    assert run().stdout == shipped and run().exit_code == 0
