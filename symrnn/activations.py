@@ -137,6 +137,7 @@ def _vectorised(fn: Callable) -> Callable:
     def apply(values):
         array = numpy.asarray(values)
         array = array.astype(numpy.result_type(array, float), copy=False)  # complex stays complex (complex step)
-        return numpy.broadcast_to(numpy.asarray(fn(array), dtype=array.dtype), array.shape).copy()
+        result = numpy.asarray(fn(array), dtype=array.dtype)
+        return result if result.shape == array.shape else numpy.full(array.shape, result)
 
     return apply

@@ -67,7 +67,7 @@ def whole_document(model: str, steps: int, loss: str | None = None, activation: 
     _validate_derive(model, steps, None, loss, activation, check, seed, values, MAX_PATHS, position, layers, readout,
                      "factored")
     derivations = derive_whole(get_model(model, layers, readout), steps, loss, activation, position)
-    checks = tuple(_run_check(d, seed) if check else None for d in derivations)
+    checks = _run_checks(derivations, seed) if check else (None,) * len(derivations)
     evaluated = tuple(evaluate_at(d, values) if values else None for d in derivations)
     return present_whole(derivations, checks, evaluated)
 
@@ -96,9 +96,13 @@ def _model(model: object, layers: object, readout: object) -> Model:
 
 
 def _run_check(derivation: Derivation, seed: int) -> CheckReport:
-    from .check import check  # NumPy is imported only when numbers are asked for
+    return _run_checks((derivation,), seed)[0]
 
-    return check(derivation, seed)
+
+def _run_checks(derivations: tuple[Derivation, ...], seed: int) -> tuple[CheckReport, ...]:
+    from .check import check_many  # NumPy is imported only when numbers are asked for
+
+    return check_many(derivations, seed)
 
 
 def evaluate_at(derivation: Derivation, path: str) -> Value:

@@ -3,8 +3,10 @@
 ``--check`` compares with complex-step derivatives, Im f(x + ih)/h: a finite difference taken along
 the imaginary axis, so nothing is subtracted and the result is exact to rounding at any size of the
 loss (a stacked RNN of 8 linear layers over 50 steps has a loss near 1e12, where a real difference
-loses every digit). The tests also use the five-point central differences below. Values are drawn
-small enough that the forward pass stays well conditioned, and no NumPy warning reaches stderr.
+loses every digit). They cost one forward pass per entry; past COMPLEX_STEP_BUDGET the reference is
+reverse-mode differentiation of the same forward pass (``reverse.py``), one sweep for every entry.
+The tests also use the five-point central differences below. Values are drawn small enough that the
+forward pass stays well conditioned, and no NumPy warning reaches stderr.
 """
 
 from __future__ import annotations
@@ -45,6 +47,13 @@ STENCIL = ((2, -1.0), (1, 8.0), (-1, -8.0), (-2, 1.0))
 COMPLEX_STEP = 1e-20
 """Imaginary step of the complex-step derivative: its truncation error is about STEP² relative, far below
 rounding, and there is no subtraction to lose digits to."""
+
+COMPLEX_STEP_BUDGET = 100_000
+"""Largest (entries of the variables checked) × (nodes of the unrolled graph) that ``--check`` compares with
+complex steps, about 1.5 s of forward passes per activation; beyond it, with reverse mode."""
+
+COMPLEX = "complex step"
+REVERSE = "reverse mode"
 
 VALUE_BOUND = 100.0
 """Largest magnitude a drawn instance lets any value of the forward pass reach; beyond it the parameters are
@@ -223,11 +232,41 @@ def check(derivation: Derivation, seed: int = 0, tolerance: float = TOLERANCE) -
     A generic g is checked with every concrete activation, since the derivation
     must hold for each of them.
     """
-    activations = _checked_activations(derivation.graph)
+    return check_many((derivation,), seed, tolerance)[0]
+
+
+def check_many(derivations: tuple[Derivation, ...], seed: int = 0,
+               tolerance: float = TOLERANCE) -> tuple[CheckReport, ...]:
+    """``check`` for derivations on one graph (the whole gradient), at one instance drawn once."""
+    graph = derivations[0].graph
+    activations = _checked_activations(graph)
     with np.errstate(all="ignore"):
-        instance = draw_instance(derivation.graph, activations, np.random.default_rng(seed))
-        results = tuple(_check_one(derivation, instance, act, tolerance) for act in activations)
-    return CheckReport(tuple(instance.sizes.items()), seed, tolerance, COMPLEX_STEP, results)
+        instance = draw_instance(graph, activations, np.random.default_rng(seed))
+        method = _method(derivations, instance)
+        results = [_check_all(derivations, instance, act, tolerance, method) for act in activations]
+    return tuple(CheckReport(tuple(instance.sizes.items()), seed, tolerance, COMPLEX_STEP,
+                             tuple(by_activation[k] for by_activation in results), method)
+                 for k in range(len(derivations)))
+
+
+def _method(derivations: tuple[Derivation, ...], instance: Instance) -> str:
+    """Complex steps while their forward passes are cheap enough, else reverse mode."""
+    entries = sum(int(np.prod(value_shape(d, instance))) for d in derivations)
+    return COMPLEX if entries * len(derivations[0].graph.nodes) <= COMPLEX_STEP_BUDGET else REVERSE
+
+
+def _check_all(derivations: tuple[Derivation, ...], instance: Instance, activation: str, tolerance: float,
+               method: str) -> tuple[CheckResult, ...]:
+    """Every derivation checked for one activation against the reference ``method`` gives."""
+    if method == COMPLEX:
+        references = [complex_step(d, instance, activation) for d in derivations]
+    else:
+        from .reverse import reverse_gradients
+
+        found = reverse_gradients(derivations[0].graph, instance, activation, derivations[0].loss,
+                                  tuple(d.wrt for d in derivations))
+        references = [found[d.wrt] for d in derivations]
+    return tuple(_check_one(d, instance, activation, tolerance, r) for d, r in zip(derivations, references))
 
 
 def _checked_activations(graph: Graph) -> tuple[str, ...]:
@@ -237,10 +276,10 @@ def _checked_activations(graph: Graph) -> tuple[str, ...]:
     return CONCRETE if graph.activation == GENERIC else (graph.activation,)
 
 
-def _check_one(derivation: Derivation, instance: Instance, activation: str, tolerance: float) -> CheckResult:
+def _check_one(derivation: Derivation, instance: Instance, activation: str, tolerance: float,
+               reference: np.ndarray) -> CheckResult:
     functions = derivation.model.functions
     label = activation if GENERIC in functions else ", ".join(derivation.graph.function(fn) for fn in functions)
-    reference = complex_step(derivation, instance, activation)
     if not np.all(np.isfinite(reference)):
         return CheckResult(label, None, None, False, None, "the forward pass is not finite at the drawn values")
     forms = (path_sum_gradient, derived_gradient) if derivation.paths else ()

@@ -28,30 +28,41 @@ from .limits import MAX_COUNT_STEPS, MAX_LIST, MAX_PATHS, MAX_PATHS_LIMIT, MAX_S
 from .paths import exact_digits
 from .render import FORMATS, render
 
-STOPPING_SIGNALS = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name))
-"""Signals that end a run: each raises Interrupted where the program is, so that a temporary file is removed."""
+STOPPING_SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name))
+"""Signals that end a run: each raises Interrupted where the program is, so that a temporary file is removed,
+and the run ends with one line and status 128 + the signal's number."""
 
 
 class Shell(click.Group):
     """A click group that reports every error in one line on stderr, with the README's exit status."""
 
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
-        _stop_on_signals()
         try:
-            status = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
-            _flush_stdout()
+            status = _run_quietly(super().main, args, prog_name, complete_var, **extra)
         except click.exceptions.Abort:
             _fail("aborted", 1)
         except Interrupted as stopped:
             _fail(f"stopped by {signal.Signals(stopped.signum).name}; no output file was written", 128 + stopped.signum)
-        except click.exceptions.NoArgsIsHelpError as error:
-            _emit(error.ctx.get_help() + "\n")
-            status = 0
         except click.ClickException as error:
             _fail(_one_line(error), error.exit_code)
         except SymrnnError as error:
             _fail(str(error), error.exit_code)
         sys.exit(status if isinstance(status, int) else 0)
+
+
+def _run_quietly(main, args, prog_name, complete_var, **extra) -> object:
+    """click's main without its own exits, then standard output flushed: help, errors and a full stdout
+    all come back as exceptions to report in one line."""
+    try:
+        status = main(args, prog_name, complete_var, standalone_mode=False, **extra)
+    except click.exceptions.NoArgsIsHelpError as error:
+        _emit(error.ctx.get_help() + "\n")
+        status = 0
+    except OSError as error:  # click's own output (--help, --version) to a full disk or a closed pipe
+        _silence_stdout()
+        raise OutputError(f"cannot write to standard output: {_reason(error)}") from None
+    _flush_stdout()
+    return status
 
 
 def _fail(message: str, status: int) -> None:
@@ -325,5 +336,6 @@ def _json_items(paths: Iterable) -> Iterator[str]:
 
 
 def main() -> None:
-    """The console script."""
+    """The console script (and ``python -m symrnn``): a stopping signal ends the run cleanly."""
+    _stop_on_signals()
     cli(prog_name="symrnn")

@@ -27,13 +27,15 @@ def write_output(path: str, text: str) -> None:
     """Write ``text`` to ``path``: atomically for a regular file, straight through for a device or FIFO."""
     if not path:
         raise OutputError("-o needs a file name (or leave it out to print to standard output)")
-    if path.endswith(os.sep) or os.path.isdir(path):
+    if os.path.isdir(path):
         raise OutputError(f"cannot write {path}: it is a folder; give a file name, such as "
                           f"{os.path.join(path, 'derivation.tex')}")
+    if path.endswith(os.sep):
+        raise OutputError(f"cannot write {path}: a file name cannot end in {os.sep} (and there is no such folder)")
     try:
         target = os.stat(path)
-    except FileNotFoundError:
-        return _replace(path, text, None)
+    except FileNotFoundError:  # a new file, or a symlink to one: create what the link names, keep the link
+        return _replace(os.path.realpath(path), text, None)
     except OSError as error:
         raise OutputError(f"cannot write {path}: {error.strerror}") from None
     if not stat.S_ISREG(target.st_mode):
@@ -118,7 +120,7 @@ def _running(pid: int) -> bool:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
-    except OSError:  # exists, owned by someone else
+    except (OSError, OverflowError):  # exists but is someone else's, or no process could have that id: leave it
         return True
     return True
 

@@ -85,6 +85,20 @@ class Graph:
         return {ident: tuple(sorted(edges, key=lambda e: self.order[e.target])) for ident, edges in out.items()}
 
     @cached_property
+    def inline_before(self) -> dict[str, tuple[tuple[Node, Expr], ...]]:
+        """For each node, the inline abbreviations (a^{(t)}) its equation reads that no earlier node read, each
+        after those it reads itself: the order a forward pass works them out in, found once per graph."""
+        definitions = dict(self.inline)
+        done: set[Node] = set()
+        plan: dict[str, tuple[tuple[Node, Expr], ...]] = {}
+        for node in self.nodes:
+            needed: list[tuple[Node, Expr]] = []
+            if node.definition is not None:
+                _inline_needed(node.definition, definitions, done, needed)
+            plan[node.ident] = tuple(needed)
+        return plan
+
+    @cached_property
     def edge(self) -> dict[tuple[str, str], Edge]:
         return {(e.source, e.target): e for e in self.edges}
 
@@ -112,6 +126,16 @@ class Graph:
     def function(self, fn: str) -> str:
         """The transfer function a model's ``fn`` is in this graph (g replaced by the activation)."""
         return _function(fn, self.activation)
+
+
+def _inline_needed(expr: Expr, definitions: dict[Node, Expr], done: set[Node],
+                   needed: list[tuple[Node, Expr]]) -> None:
+    """Append the inline abbreviations ``expr`` reads and are not yet ``done``, dependencies first."""
+    for leaf in leaves(expr):
+        if leaf in definitions and leaf not in done:
+            done.add(leaf)
+            _inline_needed(definitions[leaf], definitions, done, needed)
+            needed.append((leaf, definitions[leaf]))
 
 
 def _folded(name: str, stamps: list[str]) -> str:

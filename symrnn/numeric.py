@@ -15,7 +15,7 @@ import numpy as np
 
 from .activations import numeric as activation_functions
 from .expr import (
-    Add, Apply, ApplyDeriv, Concat, Const, CrossEntropy, Expr, Label, leaves, Log, LogSoftmax, MatVec, Mul, Neg,
+    Add, Apply, ApplyDeriv, Concat, Const, CrossEntropy, Expr, Label, Log, LogSoftmax, MatVec, Mul, Neg,
     Node, OneHot, Ones, Param, Pick, Reciprocal, Scale, Softmax, SquaredNorm, Zeros,
 )
 from .jac import (
@@ -65,27 +65,20 @@ def forward(graph: Graph, instance: Instance, activation: str, nudge: tuple[str,
     dtype = complex if nudge is not None and np.iscomplexobj(nudge[1]) else float
     env: dict = {}
     evaluator = Evaluator(graph, instance, activation, env)
-    inline = dict(graph.inline)
+    plan = graph.inline_before
     for node in graph.nodes:
         if node.kind == "parameter":
             value = np.array(instance.arrays[node.ident], dtype=dtype)
         elif node.kind == "input":
             value = np.array(instance.arrays[node.value.name][node.value.time - 1], dtype=dtype)
         else:
-            _fill_inline(node.definition, inline, evaluator)
+            for leaf, definition in plan[node.ident]:  # g'(a^{(t)}) needs the numbers of a^{(t)}
+                env[leaf] = evaluator.value(definition)
             value = np.asarray(evaluator.value(node.definition), dtype=dtype)
         if nudge is not None and nudge[0] == node.ident:
             value = value + nudge[1]
         env[node.value] = value
     return evaluator
-
-
-def _fill_inline(expr: Expr, inline: dict, evaluator: Evaluator) -> None:
-    """Evaluate the inline abbreviations (a^{(t)}) an equation reads, so g'(a^{(t)}) has numbers."""
-    for leaf in leaves(expr):
-        if leaf in inline and leaf not in evaluator.env:
-            _fill_inline(inline[leaf], inline, evaluator)
-            evaluator.env[leaf] = evaluator.value(inline[leaf])
 
 
 def _log_softmax(v: np.ndarray) -> np.ndarray:

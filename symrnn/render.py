@@ -77,9 +77,15 @@ def check_sentence(report: CheckReport) -> str:
     verdict = "passed" if report.passed else "FAILED"
     measured = (f"largest relative error {report.worst:.1e}" if report.worst != float("inf")
                 else report.describe())
-    return (f"Checked at random values (seed {report.seed}{sizes}) against complex-step derivatives of the "
-            f"forward pass in float64 (step {report.step:g}i): {measured}, tolerance {report.tolerance:g}; "
-            f"{verdict}.")
+    return (f"Checked at random values (seed {report.seed}{sizes}) against {reference_words(report)} in "
+            f"float64: {measured}, tolerance {report.tolerance:g}; {verdict}.")
+
+
+def reference_words(report: CheckReport) -> str:
+    """What the derived gradient was compared with, in words."""
+    if report.method == "reverse mode":
+        return "reverse-mode differentiation of the forward pass"
+    return f"complex-step derivatives of the forward pass (step {report.step:g}i)"
 
 
 CHECK_COLUMNS = (("path_sum_error", "sum over paths"), ("shaped_error", "shaped gradient"),
@@ -364,6 +370,6 @@ def _check_json(report: CheckReport) -> dict:
         "sizes": dict(report.sizes),
         "tolerance": report.tolerance,
         "step": report.step,
-        "method": "complex-step derivatives of the forward pass, float64",
+        "method": f"{reference_words(report)}, float64",
         "results": [{k: v for k, v in asdict(r).items() if v is not None} for r in report.results],
     }

@@ -36,6 +36,9 @@ class CheckReport:
     tolerance: float
     step: float
     results: tuple[CheckResult, ...]
+    method: str = "complex step"
+    """The reference: "complex step" (derivatives Im L(x + i·step)/step, entry by entry) or "reverse mode"
+    (one backward sweep of the forward pass, for large graphs)."""
 
     @property
     def passed(self) -> bool:

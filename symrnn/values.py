@@ -3,6 +3,10 @@
 A JSON or YAML mapping: each parameter a number or nested list in its own shape,
 each input sequence one row per time step, each label an integer numbered as the
 equations number it (y in 1..K). Sizes (d, m, K) are read off the arrays and must agree.
+
+A bad file of any kind (too big, too deep, an alias bomb, a key that is not a name, not
+UTF-8, ...) is an InputError of one line; the limits below keep time and memory bounded.
+User text is never evaluated: JSON through json, YAML through a SafeLoader subclass.
 """
 
 from __future__ import annotations
@@ -10,19 +14,34 @@ from __future__ import annotations
 import json
 import math
 import re
-from functools import lru_cache
+import reprlib
 from pathlib import Path
 
 import numpy as np
+import yaml
 
 from .errors import InputError
 from .models import Model, Symbol
 from .numeric import Instance
 
+MAX_VALUES_BYTES = 16 * 2**20
+"""Largest values file read, 16 MiB: elman at n = 200 with 1000-wide inputs is about 5 MB of JSON."""
+
+MAX_YAML_BYTES = 2**20
+"""Largest YAML values file, 1 MiB: PyYAML's pure-Python SafeLoader reads that in about 4 s and 80 MB."""
+
+MAX_VALUES_DEPTH = 32
+"""Deepest nesting of lists and mappings; values need 3 (the mapping, rows, entries)."""
+
+MAX_VALUES_ENTRIES = MAX_VALUES_BYTES // 4
+"""Most entries (numbers, lists, keys) a YAML file may expand to through its aliases: 4 Mi, about what
+a 16 MiB JSON file of short numbers ("0.5, ") holds, so aliases buy nothing a plain file could not."""
+
 
 def load_values(path: str, model: Model, steps: int) -> Instance:
-    """The instance a values file describes, or an InputError naming what is wrong."""
+    """The instance a values file describes, or a one-line InputError naming the file and what is wrong."""
     data = _read(path)
+    path = _shown(path)
     _check_names(data, model, path)
     sizes: dict[str, tuple[int, str]] = {"steps": (steps, "--steps")}
     arrays = {p.name: _array(data[p.name], p, p.shape, sizes, path) for p in model.params}
@@ -61,32 +80,114 @@ def _labels(raw: object, entry: Symbol, sizes: dict, path: str, steps: int) -> i
 
 
 def _read(path: str) -> dict:
+    """The file's mapping, refusing (one line each) what is too big, too deep, not UTF-8 or not JSON/YAML."""
+    where, is_yaml = _shown(path), _is_yaml(path)
+    raw = _read_bytes(path, where, is_yaml)
+    text = _decode(raw, where)
+    language = "YAML" if is_yaml else "JSON"
     try:
-        text = Path(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        raise InputError(f"cannot read values file {path}: {getattr(error, 'strerror', None) or error}") from None
-    try:
-        data = _parse(path, text)
-    except ValueError as error:
-        raise InputError(f"{path} is not valid {'YAML' if _is_yaml(path) else 'JSON'}: {error}") from None
+        data = _parse_yaml(text) if is_yaml else _parse_json(raw, text)
+    except _Refused as error:
+        raise InputError(f"{where}: {error}") from None
+    except RecursionError:
+        raise InputError(f"{where}: {_too_deep()}") from None
+    except MemoryError:
+        raise InputError(f"{where}: out of memory reading it as {language}; {_SMALLER}") from None
+    except (ValueError, yaml.YAMLError) as error:
+        raise InputError(f"{where} is not valid {language}: {_error_words(error)}") from None
     if not isinstance(data, dict):
-        raise InputError(f"{path} must hold a mapping from names to values (such as {{\"W_hx\": [[...]]}})")
+        raise InputError(f"{where} must hold a mapping from names to values (such as {{\"W_hx\": [[...]]}})")
     return data
 
 
+_SMALLER = "use smaller sizes (d, m, K) or fewer --steps"
+
+
+class _Refused(Exception):
+    """A values file refused for its shape (depth, aliases, keys) before any value is built."""
+
+
+def _shown(path: str) -> str:
+    """The path as it goes into a one-line message: quoted when it holds a newline or other control."""
+    return path if path.isprintable() else repr(path)
+
+
 def _is_yaml(path: str) -> bool:
+    """YAML by the file's suffix; anything else is read as JSON."""
     return Path(path).suffix.lower() in (".yaml", ".yml")
 
 
-def _parse(path: str, text: str) -> object:
-    if not _is_yaml(path):
-        return json.loads(text, object_pairs_hook=_unique_keys)
-    import yaml
+def _error_words(error: Exception) -> str:
+    """A parser's complaint on one line; for YAML what is wrong and where, without PyYAML's snippet."""
+    problem, mark = getattr(error, "problem", None), getattr(error, "problem_mark", None)
+    if problem and mark:
+        context = getattr(error, "context", None)
+        error = f"{context + ': ' if context else ''}{problem} (line {mark.line + 1}, column {mark.column + 1})"
+    return " ".join(str(error).split())
 
+
+def _read_bytes(path: str, where: str, is_yaml: bool) -> bytes:
+    """At most the limit + 1 bytes, so that /dev/zero or a runaway file costs a bounded read, not all memory."""
+    if not path:
+        raise InputError("--at needs a file name: give the path of a JSON or YAML values file, such as "
+                         "--at values.json")
+    limit = MAX_YAML_BYTES if is_yaml else MAX_VALUES_BYTES
     try:
-        return yaml.load(text, Loader=_yaml_loader())
-    except yaml.YAMLError as error:
-        raise ValueError(" ".join(str(error).split())) from None
+        with open(path, "rb") as handle:
+            raw = handle.read(limit + 1)
+    except OSError as error:
+        raise InputError(f"cannot read values file {where}: {error.strerror or error}; give the path of a "
+                         f"readable JSON or YAML file") from None
+    if len(raw) > limit:
+        kind, hint = ("a YAML values file", f", or write them as JSON (up to {MAX_VALUES_BYTES:,} bytes)") \
+            if is_yaml else ("a values file", "")
+        raise InputError(f"{where} is larger than the limit for {kind}, {limit / 2**20:g} MiB ({limit:,} bytes); "
+                         f"{_SMALLER}{hint}")
+    return raw
+
+
+def _decode(raw: bytes, where: str) -> str:
+    """UTF-8 text (a leading byte-order mark is allowed), or a message naming the first bad byte."""
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise InputError(f"cannot read values file {where}: byte {raw[error.start]:#04x} at offset {error.start} "
+                         f"is not UTF-8; save the file as UTF-8 text") from None
+
+
+def _too_deep() -> str:
+    """Why a file nested past MAX_VALUES_DEPTH is refused: json and PyYAML recurse once per level."""
+    return (f"nests more than {MAX_VALUES_DEPTH} levels deep (the limit; values need 3: the mapping, rows, "
+            f"entries); give each name a number or a nested list of numbers")
+
+
+# ---------------------------------------------------------------- JSON
+
+
+_JSON_STRING = re.compile(rb'"(?:[^"\\]+|\\.)*"?', re.DOTALL)
+"""A JSON string literal (or an unterminated one, to the end): linear time, as nothing after it can fail."""
+
+_BRACKET_STEP = np.zeros(256, dtype=np.int8)
+_BRACKET_STEP[list(b"[{")], _BRACKET_STEP[list(b"]}")] = 1, -1
+_CHUNK = 1 << 20
+
+
+def _parse_json(raw: bytes, text: str) -> object:
+    """JSON, after a cheap depth check, since json.loads recurses once per level."""
+    if _json_depth(raw) > MAX_VALUES_DEPTH:
+        raise _Refused(_too_deep())
+    return json.loads(text, object_pairs_hook=_unique_keys)
+
+
+def _json_depth(raw: bytes) -> int:
+    """The deepest bracket nesting outside string literals, a megabyte at a time (bounded memory)."""
+    bare = _JSON_STRING.sub(b'""', raw)
+    deepest = level = 0
+    for start in range(0, len(bare), _CHUNK):
+        chunk = np.frombuffer(bare, dtype=np.uint8, count=min(_CHUNK, len(bare) - start), offset=start)
+        levels = np.cumsum(_BRACKET_STEP[chunk], dtype=np.int64) + level
+        deepest, level = max(deepest, int(levels.max())), int(levels[-1])
+    return deepest
 
 
 def _unique_keys(pairs: list[tuple[str, object]]) -> dict:
@@ -94,34 +195,123 @@ def _unique_keys(pairs: list[tuple[str, object]]) -> dict:
     seen: dict = {}
     for key, value in pairs:
         if key in seen:
-            raise ValueError(f"{key!r} is given twice")
+            raise ValueError(f"{_brief(key)} is given twice; give each name once")
         seen[key] = value
     return seen
+
+
+# ---------------------------------------------------------------- YAML
 
 
 _YAML_FLOAT = re.compile(r"^[-+]?(?:[0-9][0-9_]*)(?:\.[0-9_]*)?[eE][-+]?[0-9]+$")
 """Floats such as 5e-2, which YAML 1.1 (PyYAML) reads as strings because they lack a dot."""
 
+_STR, _MERGE = "tag:yaml.org,2002:str", "tag:yaml.org,2002:merge"
 
-@lru_cache(maxsize=1)
-def _yaml_loader():
-    """PyYAML's safe loader, reading 5e-2 as a number and refusing duplicate names."""
-    import yaml
 
-    class Loader(yaml.SafeLoader):
-        pass
+def _parse_yaml(text: str) -> object:
+    """YAML composed to a node graph, measured (depth, aliases, keys), and only then built."""
+    loader = _Loader(text)
+    loader.name = "the file"  # PyYAML's marks would say "<unicode string>"
+    try:
+        root = loader.get_single_node()
+        if root is None:
+            return None
+        _Walk().visit(root, 0)
+        return loader.construct_document(root)
+    finally:
+        loader.dispose()
 
-    Loader.add_implicit_resolver("tag:yaml.org,2002:float", _YAML_FLOAT, list("-+0123456789"))
 
-    def mapping(loader: Loader, node: yaml.MappingNode) -> dict:
-        pairs = [(loader.construct_object(k, deep=True), loader.construct_object(v, deep=True)) for k, v in node.value]
-        try:
-            return _unique_keys(pairs)
-        except ValueError as error:
-            raise yaml.constructor.ConstructorError(None, None, str(error), node.start_mark) from None
+class _Loader(yaml.SafeLoader):
+    """PyYAML's safe loader, reading 5e-2 as a number and honouring merge keys (<<)."""
 
-    Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, mapping)
-    return Loader
+    def construct_name_mapping(self, node: yaml.MappingNode) -> dict:
+        # Merged pairs come first, so a name written here overrides a merged one, as YAML says;
+        # a name written twice here was refused by _Walk, as was a key that is not a name.
+        self.flatten_mapping(node)
+        return {self.construct_object(k, deep=True): self.construct_object(v, deep=True) for k, v in node.value}
+
+
+_Loader.add_implicit_resolver("tag:yaml.org,2002:float", _YAML_FLOAT, list("-+0123456789"))
+_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _Loader.construct_name_mapping)
+
+
+class _Walk:
+    """One pass over the composed graph before any value is built: an alias bomb, a recursive alias,
+    nesting beyond MAX_VALUES_DEPTH and a key that is not a name are refused here, in time linear in
+    the file, because each node is measured once however many aliases share it."""
+
+    def __init__(self) -> None:
+        self.measured: dict[int, tuple[int, int]] = {}  # id(node) -> (entries when expanded, height)
+        self.open: set[int] = set()  # nodes being measured: meeting one again is a recursive alias
+
+    def visit(self, node: yaml.Node, level: int) -> tuple[int, int]:
+        """The node's expanded entries and height, refusing it if level + height passes the limit."""
+        if id(node) in self.open:
+            raise _Refused(f"line {node.start_mark.line + 1}: this list or mapping holds an alias of itself, so "
+                           f"its value would be infinite; remove that alias")
+        if id(node) not in self.measured:
+            self.measured[id(node)] = self._measure(node, level)
+        entries, height = self.measured[id(node)]
+        if level + height > MAX_VALUES_DEPTH:
+            raise _Refused(_too_deep())
+        return entries, height
+
+    def _measure(self, node: yaml.Node, level: int) -> tuple[int, int]:
+        """Counted (keys too: a key can be an alias of a bomb) and checked; recursion stops at the depth limit."""
+        if isinstance(node, yaml.ScalarNode):
+            return 1, 0
+        if level >= MAX_VALUES_DEPTH:  # its children would pass the limit
+            raise _Refused(_too_deep())
+        children = node.value
+        if isinstance(node, yaml.MappingNode):
+            _check_keys(node)
+            children = [part for pair in node.value for part in pair]
+        self.open.add(id(node))
+        entries, height = 1, 0
+        for child in children:
+            child_entries, child_height = self.visit(child, level + 1)
+            entries, height = entries + child_entries, max(height, child_height)
+            if entries > MAX_VALUES_ENTRIES:
+                raise _Refused(f"its aliases (*) expand to more than {MAX_VALUES_ENTRIES:,} entries (the limit); "
+                               f"write the values out, or repeat them fewer times")
+        self.open.discard(id(node))
+        return entries, height + 1
+
+
+def _check_keys(node: yaml.MappingNode) -> None:
+    """Every key written in a mapping is a name (a string), given once; << (a merge) is allowed."""
+    seen: set[str] = set()
+    for key, _ in node.value:
+        if key.tag == _MERGE:
+            continue
+        line = key.start_mark.line + 1
+        if not isinstance(key, yaml.ScalarNode) or key.tag != _STR:
+            raise _Refused(f"line {line}: keys must be names (strings) such as W_hx, not {_key_words(key)}; "
+                           f"write the name, quoted if YAML would read it as something else")
+        if key.value in seen:
+            raise _Refused(f"line {line}: {_brief(key.value)} is given twice; give each name once")
+        seen.add(key.value)
+
+
+def _key_words(key: yaml.Node) -> str:
+    """What a key that is not a name is, in words: "a list", "1 (which YAML reads as int)"."""
+    if not isinstance(key, yaml.ScalarNode):
+        return "a list" if isinstance(key, yaml.SequenceNode) else "a mapping"
+    kind = key.tag.rsplit(":", 1)[-1] if key.tag.startswith("tag:yaml.org,2002:") else key.tag
+    written = key.value if key.value.isprintable() and len(key.value) <= 40 else _brief(key.value)
+    written = written or "an empty key"
+    return f"{written} (which YAML reads as {kind})"
+
+
+_SHORT = reprlib.Repr()
+_SHORT.maxstring, _SHORT.maxother, _SHORT.maxlist, _SHORT.maxdict, _SHORT.maxlevel = 40, 40, 4, 4, 2
+
+
+def _brief(value: object) -> str:
+    """A value as a message shows it: its repr, cut short (a key or entry may be megabytes long)."""
+    return _SHORT.repr(value)
 
 
 def _check_names(data: dict, model: Model, path: str) -> None:
@@ -129,7 +319,8 @@ def _check_names(data: dict, model: Model, path: str) -> None:
     unknown = [name for name in data if name not in expected]
     missing = [name for name in expected if name not in data]
     if unknown:
-        raise InputError(f"{path}: unknown name {unknown[0]!r}; the {model.name} model uses {', '.join(expected)}")
+        raise InputError(f"{path}: unknown name {_brief(unknown[0])}; the {model.name} model uses "
+                         f"{', '.join(expected)}")
     if missing:
         raise InputError(f"{path}: {', '.join(missing)} missing; give every name the {model.name} model uses: "
                          f"{', '.join(expected)}")
@@ -153,12 +344,19 @@ def _array(raw: object, entry: Symbol, dims: tuple[str, ...], sizes: dict, path:
 
 
 def _check_numbers(raw: object, name: str, path: str) -> None:
-    if isinstance(raw, list):
-        for item in raw:
-            _check_numbers(item, name, path)
-    elif isinstance(raw, bool) or not isinstance(raw, (int, float)) or not _finite(raw):
-        shown = f"{raw!r:.40}..." if len(repr(raw)) > 40 else repr(raw)
-        raise InputError(f"{path}: {name} holds {shown}; every entry must be a finite number")
+    """Every entry a finite number (not a bool, string or None), first bad one named; iterative, any depth."""
+    stack = [iter((raw,))]
+    while stack:
+        item = next(stack[-1], _END)
+        if item is _END:
+            stack.pop()
+        elif isinstance(item, list):
+            stack.append(iter(item))
+        elif isinstance(item, bool) or not isinstance(item, (int, float)) or not _finite(item):
+            raise InputError(f"{path}: {name} holds {_brief(item)}; every entry must be a finite number")
+
+
+_END = object()
 
 
 def _finite(number: int | float) -> bool:
@@ -177,6 +375,6 @@ def _shape_words(dims: tuple) -> str:
 def _label(raw: object, entry: Symbol, sizes: dict, path: str) -> int:
     count = sizes[entry.shape[0]][0]
     if isinstance(raw, bool) or not isinstance(raw, int) or not 1 <= raw <= count:
-        raise InputError(f"{path}: {entry.name} is {raw!r}; it must be an integer from 1 to "
+        raise InputError(f"{path}: {entry.name} is {_brief(raw)}; it must be an integer from 1 to "
                          f"{entry.shape[0]} = {count} (labels are numbered from 1, as in the equations)")
     return raw
