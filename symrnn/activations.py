@@ -71,7 +71,7 @@ ACTIVATIONS: dict[str, Activation] = {
                        r"($\mathbf{1} - n \odot n$ for $n = \tanh(a)$), elementwise.",
         ),
         Activation(
-            "sigmoid", "logistic sigmoid", r"\sigma", (1 + sympy.tanh(_U / 2)) / 2,  # = 1 / (1 + e^{-u}), never inf/inf
+            "sigmoid", "logistic sigmoid", r"\sigma", 1 / (1 + sympy.exp(-_U)),
             _sigmoid_rule,
             note=r"$g = \sigma$, so $g'(a) = \sigma(a)(1 - \sigma(a))$ is written with the unit's own "
                  r"output: $h \odot (\mathbf{1} - h)$.",
@@ -124,10 +124,26 @@ def numeric(name: str) -> tuple[Callable, Callable]:
     if act.formula is None:
         raise InputError(f"activation {name!r} has no numbers; pick one of {', '.join(CONCRETE)}")
     derivative = sympy.diff(act.formula, _U)
+    modules = [{"exp": _bounded_exp}, "numpy"]
     return (
-        _vectorised(sympy.lambdify(_U, act.formula, "numpy")),
-        _vectorised(sympy.lambdify(_U, derivative, "numpy")),
+        _vectorised(sympy.lambdify(_U, act.formula, modules)),
+        _vectorised(sympy.lambdify(_U, derivative, modules)),
     )
+
+
+EXP_BOUND = 709.0
+"""Largest real argument given to exp (e^709 ≈ 8e307, below float64's largest): σ'(u) = e^{-u}/(1 + e^{-u})²
+at u = -1000 is then 8e307/inf = 0, as it should be, not inf/inf = NaN."""
+
+
+def _bounded_exp(values):
+    """exp with real arguments above EXP_BOUND taken as EXP_BOUND; complex values (the check's complex step,
+    drawn well inside this range) pass through."""
+    import numpy
+
+    if numpy.iscomplexobj(values):
+        return numpy.exp(values)
+    return numpy.exp(numpy.minimum(values, EXP_BOUND))
 
 
 def _vectorised(fn: Callable) -> Callable:

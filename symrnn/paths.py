@@ -43,11 +43,11 @@ def iter_paths(graph: Graph, source: str, target: str) -> Iterator[Path]:
     Depth first with one path under construction and, for each node on it, the successors still to
     try: memory grows with the length of one path, not with the number of paths.
     """
-    counts = _counts_to(graph, target)
-    if not counts.get(source):
+    reach = _reaching(graph, target)
+    if source not in reach:
         return
     path = [source]
-    pending = [_onward(graph, counts, source)]
+    pending = [_onward(graph, reach, source)]
     while pending:
         step = next(pending[-1], None)
         if step is None:
@@ -57,12 +57,22 @@ def iter_paths(graph: Graph, source: str, target: str) -> Iterator[Path]:
             yield tuple(path) + (step,)
         else:
             path.append(step)
-            pending.append(_onward(graph, counts, step))
+            pending.append(_onward(graph, reach, step))
 
 
-def _onward(graph: Graph, counts: dict[str, int], node: str) -> Iterator[str]:
+def _reaching(graph: Graph, target: str) -> set[str]:
+    """The nodes from which a path leads to ``target`` (listing needs only that, not the counts, whose digits
+    would take memory growing as n²)."""
+    reach = {target}
+    for node in reversed(graph.nodes):
+        if any(e.target in reach for e in graph.successors[node.ident]):
+            reach.add(node.ident)
+    return reach
+
+
+def _onward(graph: Graph, reach: set[str], node: str) -> Iterator[str]:
     """The successors of ``node`` from which the target can be reached, earliest first."""
-    return (e.target for e in graph.successors[node] if counts.get(e.target))
+    return (e.target for e in graph.successors[node] if e.target in reach)
 
 
 @contextmanager

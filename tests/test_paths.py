@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+import sys
+import tracemalloc
+from itertools import islice
 
 import pytest
 
 from symrnn.graph import unroll
 from symrnn.catalogue import get_model
-from symrnn.paths import count_paths, list_paths
+from symrnn.paths import count_paths, exact_digits, iter_paths, list_paths
 
 from conftest import ELMAN_PARAMETERS
 
@@ -114,3 +117,51 @@ def test_paths_rejects_an_unknown_node_in_one_line():
     result = CliRunner().invoke(cli, ["paths", "--wrt", "Q"], prog_name="symrnn")
     assert result.exit_code == 2
     assert len(result.stderr.splitlines()) == 1 and "no node 'Q'" in result.stderr
+
+
+def test_a_count_of_over_4300_digits_is_printed_in_full():
+    """Python refuses to print integers of over 4,300 digits; gru's count at n = 7,200 has 4,335."""
+    text = paths_cli("-m", "gru", "-n", "7200", "--wrt", "U_z", "--count").strip()
+    with exact_digits():
+        assert text == str((4 ** 7200 - 1) // 3) and len(text) == 4335
+    data = json.loads(paths_cli("-m", "gru", "-n", "7200", "--wrt", "U_z", "--count", "-f", "json"),
+                      parse_int=lambda digits: digits)
+    assert data["path_count"] == text and "paths" not in data
+
+
+def test_exact_digits_puts_the_limit_back():
+    before = sys.get_int_max_str_digits()
+    with exact_digits():
+        assert sys.get_int_max_str_digits() == 0
+    assert sys.get_int_max_str_digits() == before
+
+
+@pytest.mark.parametrize("args", [("-m", "lstm", "-n", "3", "--limit", "30"), ("-m", "gru", "-n", "3", "--limit", "0"),
+                                  ("-m", "elman", "-n", "2"), ("-m", "deng", "-n", "1", "--wrt", "V")])
+def test_streamed_json_is_exactly_what_json_dumps_writes(args):
+    text = paths_cli(*args, "-f", "json")
+    data = json.loads(text)
+    assert text == json.dumps(data, indent=2) + "\n"
+    graph = unroll(get_model(data["model"]), data["steps"])
+    expected = [list(p) for p in list_paths(graph, data["wrt"], data["loss"])][:len(data["paths"])]
+    assert data["paths"] == expected
+
+
+def test_listing_a_few_paths_takes_memory_linear_in_one_path():
+    """Depth first with one path under construction: the first 20 paths at n = 2,000 need far less than the
+    32 MB that keeping a whole path per pending branch took."""
+    graph = unroll(get_model("gru"), 2000)
+    graph.successors
+    tracemalloc.start()
+    try:
+        listed = list(islice(iter_paths(graph, "U_z", "o"), 20))
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert len(listed) == 20 and all(p[0] == "U_z" and p[-1] == "o" for p in listed)
+    assert peak < 4_000_000, peak
+
+
+def test_limit_is_bounded():
+    result = CliRunner().invoke(cli, ["paths", "--limit", "100001"], prog_name="symrnn")
+    assert result.exit_code == 2 and "--limit" in result.stderr and "0<=x<=100000" in result.stderr
