@@ -13,9 +13,9 @@ from .errors import InputError
 
 def whole_number(option: str, value: object, low: int, high: int | None = None) -> int:
     """An integer from ``low`` to ``high`` (a bool is not a number of steps)."""
-    top = f" to {high:,}" if high is not None else " or more"
+    allowed = f"from {low:,} to {high:,}" if high is not None else f"of at least {low:,}"
     if isinstance(value, bool) or not isinstance(value, int) or value < low or (high is not None and value > high):
-        raise InputError(f"{option} must be an integer from {low}{top}, not {value!r}")
+        raise InputError(f"{option} must be an integer {allowed}, not {value!r}")
     return value
 
 
