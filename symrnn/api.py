@@ -91,7 +91,8 @@ def _validate_derive(model: object, steps: object, wrt: object, loss: object, ac
 
 def _model(model: object, layers: object, readout: object) -> Model:
     """The model the options name, with its layers and readout, each option checked."""
-    return get_model(validate.choice("--model", model, MODELS), validate.optional_number("--layers", layers, 1, MAX_LAYERS),
+    return get_model(validate.choice("--model", model, MODELS),
+                     validate.optional_number("--layers", layers, 1, MAX_LAYERS),
                      validate.optional_choice("--readout", readout, READOUTS))
 
 

@@ -174,8 +174,9 @@ def draw_instance(graph: Graph, activations: tuple[str, ...], rng: np.random.Gen
         instance = _tempered(graph, drawn, activations)
         if instance is not None and all(kink_distance(graph, instance, act) > margin for act in activations):
             return instance
-    raise CheckFailed(f"could not draw values in {attempts} attempts {margin:g} away from the kinks of {', '.join(activations)} with "
-                      f"every value of the forward pass below {VALUE_BOUND:g}; try another --seed or fewer --steps")
+    raise CheckFailed(f"could not draw values in {attempts} attempts {margin:g} away from the kinks of "
+                      f"{', '.join(activations)} with every value of the forward pass below {VALUE_BOUND:g}; "
+                      "try another --seed or fewer --steps")
 
 
 def _tempered(graph: Graph, instance: Instance, activations: tuple[str, ...]) -> Instance | None:
@@ -227,7 +228,8 @@ def _applications(graph: Graph) -> list[Apply]:
 
 
 def check(derivation: Derivation, seed: int = 0, tolerance: float = TOLERANCE) -> CheckReport:
-    """Compare the derived gradient with complex-step derivatives of the forward pass at random values.
+    """Compare the derived gradient with derivatives of the forward pass at random values (complex steps, or
+    reverse mode past COMPLEX_STEP_BUDGET).
 
     A generic g is checked with every concrete activation, since the derivation
     must hold for each of them.

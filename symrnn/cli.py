@@ -1,12 +1,13 @@
 """The command line: a thin click shell that parses, calls the library, prints, and maps errors.
 
-Exit status (README, "Exit status and errors"): 0 success; 1 a derivation or check failed; 2 bad
+Exit status (README, "Errors and limits"): 0 success; 1 a derivation or check failed; 2 bad
 usage, bad input, or output that could not be written. Every error is one line on stderr; no
 traceback, no partial output file.
 """
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import signal
@@ -54,14 +55,13 @@ def _run_quietly(main, args, prog_name, complete_var, **extra) -> object:
     """click's main without its own exits, then standard output flushed: help, errors and a full stdout
     all come back as exceptions to report in one line."""
     try:
-        status = main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        with _writing_stdout():  # click's own output (--help, --version) too
+            status = main(args, prog_name, complete_var, standalone_mode=False, **extra)
     except click.exceptions.NoArgsIsHelpError as error:
         _emit(error.ctx.get_help() + "\n")
         status = 0
-    except OSError as error:  # click's own output (--help, --version) to a full disk or a closed pipe
-        _silence_stdout()
-        raise OutputError(f"cannot write to standard output: {_reason(error)}") from None
-    _flush_stdout()
+    with _writing_stdout():
+        sys.stdout.flush()
     return status
 
 
@@ -81,30 +81,31 @@ def _interrupt(signum: int, frame: object) -> None:
 
 def _emit(text: str) -> None:
     """Print to standard output; a full disk or a closed pipe is one line on stderr (exit 2), not a traceback."""
-    try:
+    with _writing_stdout():
         sys.stdout.write(text)
         sys.stdout.flush()
-    except OSError as error:
-        _silence_stdout()
-        raise OutputError(f"cannot write to standard output: {_reason(error)}") from None
 
 
-def _flush_stdout() -> None:
+WRITE_ERRORS = frozenset({errno.EPIPE, errno.ENOSPC, errno.EIO, errno.EFBIG, errno.EDQUOT, errno.EBADF})
+"""What writing to standard output can fail with: a closed pipe, a full disk, a closed descriptor."""
+
+
+@contextmanager
+def _writing_stdout() -> Iterator[None]:
+    """A failed write to standard output as an OutputError; standard output is then pointed at /dev/null, so that
+    Python's last flush at exit finds nothing more to fail on."""
     try:
-        sys.stdout.flush()
+        yield
     except OSError as error:
+        if error.errno not in WRITE_ERRORS:
+            raise OutputError(f"input/output error: {error}") from None
         _silence_stdout()
-        raise OutputError(f"cannot write to standard output: {_reason(error)}") from None
-
-
-def _reason(error: OSError) -> str:
-    if isinstance(error, BrokenPipeError):
-        return "the reader closed the pipe before everything was written"
-    return error.strerror or str(error)
+        reason = ("the reader closed the pipe before everything was written" if isinstance(error, BrokenPipeError)
+                  else error.strerror or str(error))
+        raise OutputError(f"cannot write to standard output: {reason}") from None
 
 
 def _silence_stdout() -> None:
-    """Point standard output at /dev/null, so that Python's last flush at exit finds nothing to fail on."""
     try:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
@@ -145,7 +146,7 @@ def cli() -> None:
 
     \b
     symrnn derive --model elman --steps 3             the paths and dL/dW_hx, in LaTeX
-    symrnn derive -n 3 --check                         ... proved against finite differences
+    symrnn derive -n 3 --check                         ... proved numerically
     symrnn derive -n 3 --standalone -o elman.tex       ... as a document for pdflatex
     symrnn derive -n 3 -f markdown --wrt W_hh          ... in Markdown, for another parameter
     symrnn models                                      the built-in models and their notation
@@ -201,7 +202,8 @@ def _model_option_list(max_steps: int) -> list:
 @click.option("--template-dir", type=click.Path(exists=True, file_okay=False), metavar="DIR",
               help="Look for templates in DIR first (copy one from symrnn's templates/ folder and edit it).")
 @click.option("--check", is_flag=True,
-              help=f"Prove the result against finite differences at random values (relative error at most "
+              help=f"Prove the result against complex-step derivatives (reverse mode for large graphs) of the "
+                   f"forward pass at random values (relative error at most "
                    f"{TOLERANCE:g}); exit 1 on a mismatch. A generic g is checked with every activation.")
 @click.option("--seed", type=click.IntRange(0, MAX_SEED), default=0, show_default=True, help="Random seed for --check's sizes and values.")
 @click.option("--at", "values", metavar="FILE",
@@ -277,7 +279,8 @@ def _describe_text(entry: dict) -> str:
 @model_options(MAX_COUNT_STEPS)
 @click.option("--count", "count_only", is_flag=True, help="Print only the exact number of paths.")
 @click.option("--limit", type=click.IntRange(0, MAX_LIST), default=DEFAULT_LIST, show_default=True,
-              help=f"List at most this many paths (in the order derive lists them; at most {MAX_LIST:,}); 0 lists none.")
+              help=f"List at most this many paths (in the order derive lists them; at most {MAX_LIST:,}); "
+                   "0 lists none.")
 @click.option("--format", "-f", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="Text for people, JSON for programs.")
 def paths(model: str, steps: int, wrt: str | None, loss: str | None, position: int | None, layers: int | None,

@@ -1,4 +1,4 @@
-"""One exception hierarchy; the CLI maps each kind to an exit status (README, "Exit status and errors").
+"""One exception hierarchy; the CLI maps each kind to an exit status (README, "Errors and limits").
 
 Every error is one line that names the bad value and the way forward.
 """

@@ -21,3 +21,22 @@ MAX_LIST = 100_000
 
 MAX_SEED = 2**32 - 1
 """Largest --seed (NumPy's seeds are non-negative)."""
+
+MAX_VALUES_BYTES = 16 * 2**20
+"""Largest values file read, 16 MiB: elman at n = 200 with 1000-wide inputs is about 5 MB of JSON."""
+
+MAX_YAML_BYTES = 2**20
+"""Largest YAML values file, 1 MiB: PyYAML's pure-Python SafeLoader reads that in about 4 s and 80 MB."""
+
+MAX_VALUES_DEPTH = 32
+"""Deepest nesting of lists and mappings; values need 3 (the mapping, rows, entries)."""
+
+MAX_VALUES_ENTRIES = MAX_VALUES_BYTES // 4
+"""Most entries (numbers, lists, keys) a YAML file may expand to through its aliases: 4 Mi, about what
+a 16 MiB JSON file of short numbers ("0.5, ") holds, so aliases buy nothing a plain file could not."""
+
+MAX_TEMPLATE_ITEMS = 10_000_000
+"""Largest string or list (characters, items) a template may build with one ``*``, and largest integer (decimal
+digits) with one ``*`` or ``**``: 60 times the whole of ``derive -m lstm -n 50 --wrt all`` (165 KB), yet
+``'a' * 10**10`` (10 GB) is refused before it is allocated. It bounds memory, not time (``10**9999999`` is allowed
+and takes seconds); Jinja's sandbox bounds ``range`` (100 000 items)."""

@@ -1,7 +1,7 @@
-"""Numbers: the forward pass, the derived expressions evaluated, and finite differences.
+"""Numbers: the forward pass (real, or complex for the check's complex steps) and the derived expressions evaluated.
 
 The derived gradient is computed only from the derivation's own expressions (its
-Jacobian formulas and shaped terms), never by autodiff; finite differences of the
+Jacobian formulas and shaped terms), never by autodiff; derivatives of the
 forward pass are the independent check. Everything is float64.
 """
 

@@ -20,6 +20,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 
 from .report import CheckReport
 from .errors import InputError
+from .limits import MAX_TEMPLATE_ITEMS
 from .present import Document, Whole
 
 FORMATS = ("latex", "markdown", "json")
@@ -124,12 +125,6 @@ def rows(lines, loop, derivative: str, indent: str = "") -> str:
     rest = [indent + r"&\qquad " + line for line in lines[1:]]
     return " \\\\\n".join([first] + rest) + eol(loop)
 
-
-MAX_TEMPLATE_ITEMS = 10_000_000
-"""Largest string or list (characters, items) a template may build with one ``*``, and largest integer (decimal
-digits) with one ``*`` or ``**``: 60 times the whole of ``derive -m lstm -n 50 --wrt all`` (165 KB), yet
-``'a' * 10**10`` (10 GB) is refused before it is allocated. It bounds memory, not time (``10**9999999`` is allowed
-and takes seconds); Jinja's sandbox bounds ``range`` (100 000 items)."""
 
 _DIGITS_PER_BIT = math.log10(2)
 

@@ -10,7 +10,7 @@ TOLERANCE = 1e-6
 
 @dataclass(frozen=True)
 class CheckResult:
-    """The errors for one activation: the sum over paths and the shaped gradient, each vs finite differences."""
+    """The errors for one activation: the sum over paths and the shaped gradient, each vs the reference."""
 
     activation: str
     path_sum_error: float | None

@@ -21,22 +21,9 @@ import numpy as np
 import yaml
 
 from .errors import InputError
+from .limits import MAX_VALUES_BYTES, MAX_VALUES_DEPTH, MAX_VALUES_ENTRIES, MAX_YAML_BYTES
 from .models import Model, Symbol
 from .numeric import Instance
-
-MAX_VALUES_BYTES = 16 * 2**20
-"""Largest values file read, 16 MiB: elman at n = 200 with 1000-wide inputs is about 5 MB of JSON."""
-
-MAX_YAML_BYTES = 2**20
-"""Largest YAML values file, 1 MiB: PyYAML's pure-Python SafeLoader reads that in about 4 s and 80 MB."""
-
-MAX_VALUES_DEPTH = 32
-"""Deepest nesting of lists and mappings; values need 3 (the mapping, rows, entries)."""
-
-MAX_VALUES_ENTRIES = MAX_VALUES_BYTES // 4
-"""Most entries (numbers, lists, keys) a YAML file may expand to through its aliases: 4 Mi, about what
-a 16 MiB JSON file of short numbers ("0.5, ") holds, so aliases buy nothing a plain file could not."""
-
 
 def load_values(path: str, model: Model, steps: int) -> Instance:
     """The instance a values file describes, or a one-line InputError naming the file and what is wrong."""

@@ -21,7 +21,6 @@ import time
 from pathlib import Path
 
 import pytest
-from click.testing import Result
 
 from symrnn import api as api_module
 from symrnn import files as files_module

@@ -397,8 +397,6 @@ def test_the_limits_are_documented_figures():
     assert values.MAX_YAML_BYTES == 2**20
     assert values.MAX_VALUES_DEPTH == 32
     assert values.MAX_VALUES_ENTRIES == 4 * 2**20
-    for name in ("MAX_VALUES_BYTES", "MAX_YAML_BYTES", "MAX_VALUES_DEPTH", "MAX_VALUES_ENTRIES"):
-        assert f"\n{name} = " in Path(values.__file__).read_text(encoding="utf-8")
 
 
 def test_non_utf8_bytes_are_named(tmp_path):
