@@ -1,6 +1,6 @@
 """symrnn: worked, checked, typeset derivations of the gradients of recurrent networks.
 
-The pipeline (design.md): ``derive`` unrolls a model and writes ∂loss/∂wrt as a sum
+The pipeline: ``derive`` unrolls a model and writes ∂loss/∂wrt as a sum
 over paths of products of Jacobians; ``check`` proves it against finite
 differences; ``present`` and ``render`` typeset it.
 """

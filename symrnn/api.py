@@ -1,4 +1,4 @@
-"""The library's front door: the whole pipeline of design.md in a few calls.
+"""The library's front door: the whole pipeline in a few calls.
 
     >>> from symrnn.api import document
     >>> from symrnn.render import render

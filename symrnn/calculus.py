@@ -3,7 +3,7 @@
 ``jacobian`` differentiates one equation with respect to one of the values it reads,
 by the chain rule over a small table of rules (linear map, elementwise function,
 log-softmax, component pick, sums). SymPy's array derivatives are not used: they
-fail from two time steps on and can silently return zero (design.md).
+fail from two time steps on and can silently return zero.
 """
 
 from __future__ import annotations

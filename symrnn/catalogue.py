@@ -46,12 +46,12 @@ def _check_names(name: str, *parts: Part) -> None:
 
 
 def stacked(layers: int = 2, residual: bool = False) -> Model:
-    """A deep RNN of ``layers`` layers (seed 004 Q1.3), with or without the residual readout."""
+    """A deep RNN of ``layers`` layers (the graded homework on RNNs, Q1.3), with or without the residual readout."""
     if not 1 <= layers <= MAX_LAYERS:
         raise InputError(f"--layers must be between 1 and {MAX_LAYERS} (got {layers})")
     name = "stacked-residual" if residual else "stacked"
     title = "Stacked RNN with a residual readout" if residual else "Stacked (deep) RNN"
-    return model(name, f"{title}, {layers} layers", "seed 004, Q1.3 (graded homework on RNNs)",
+    return model(name, f"{title}, {layers} layers", f"{HOMEWORK}, Q1.3",
                  stacked_cell(layers), stacked_readout(layers, residual), "o", "W_1")
 
 
@@ -64,16 +64,22 @@ BIDIRECTIONAL_DIMS = HIDDEN_DIMS + (Dim("2*m", "twice the hidden units (a CONCAT
 
 COLLINS = "M. Collins, flipped-classroom questions on recurrent networks"
 
+DENG = "Y. Deng and M. Finlayson, in-class activities on recurrent neural networks (Sequences, class 4)"
+
+HOMEWORK = "a graded homework on recurrent neural networks (Q1, week 13)"
+
+STUDY = "study questions on Goodfellow et al., Deep Learning, ch. 10"
+
 
 GOODFELLOW = "Goodfellow, Bengio and Courville, Deep Learning, ch. 10"
 
 
 MODELS: dict[str, Model] = {m.name: m for m in (
-    model("elman", "Elman RNN (simple recurrent network)", f"seed 000, Question 1 ({COLLINS})",
+    model("elman", "Elman RNN (simple recurrent network)", f"{COLLINS}, Question 1",
           elman_cell(), final_log_softmax(), "o", "W_hx"),
     model("goodfellow", "The RNN of Goodfellow et al. (a loss at every step)", f"{GOODFELLOW}, eq. 10.8-10.14",
           goodfellow_cell(), every_step_softmax(), "L", "W"),
-    model("gru", "Gated recurrent unit", f"seed 000, Question 3 ({COLLINS})",
+    model("gru", "Gated recurrent unit", f"{COLLINS}, Question 3",
           gru_cell(), final_log_softmax(), "o", "U_z"),
     model("gru-torch", "Gated recurrent unit, PyTorch's equations and names", "PyTorch torch.nn.GRUCell",
           gru_torch_cell(), final_log_softmax(), "o", "W_hz"),
@@ -81,35 +87,35 @@ MODELS: dict[str, Model] = {m.name: m for m in (
           lstm_cell(), final_log_softmax(log_probabilities="p"), "o", "W_f"),
     model("lstm-torch", "Long short-term memory, PyTorch's equations and names", "PyTorch torch.nn.LSTMCell",
           lstm_torch_cell(), final_log_softmax(loss="L"), "L", "W_hf"),
-    model("deng", "RNN with an L2 next-step loss", "seed 002, sections 1 and 3 (Y. Deng, M. Finlayson)",
+    model("deng", "RNN with an L2 next-step loss", f"{DENG}, sections 1 and 3",
           deng_cell(), next_step_l2(), "L", "W", dims=HIDDEN_DIMS[:2],
           inputs=(Symbol("x", ("d",), "x", "input sequence x_0 ... x_N (x_N is only a target)", lookahead=1),),
           time_offset=-1, time_style="subscript", generic_latex=r"\sigma"),
-    model("scalar", "A scalar RNN with a loss at every step", "seed 004, Q1.1 (graded homework on RNNs)",
+    model("scalar", "A scalar RNN with a loss at every step", f"{HOMEWORK}, Q1.1",
           scalar_cell(), per_step_sigmoid_log_loss(), "L", "w_1", dims=(),
           inputs=(Symbol("x_1", (), "x_{1}", "first input, one number per step"),
                   Symbol("x_2", (), "x_{2}", "second input, one number per step")), scalar=True),
-    model("birnn", "Bidirectional RNN", f"seed 000, Question 2 ({COLLINS})",
+    model("birnn", "Bidirectional RNN", f"{COLLINS}, Question 2",
           bidirectional_cell(), concat_readout(), "o", "W_hx", dims=BIDIRECTIONAL_DIMS),
     model("birnn-shared", "Bidirectional RNN with one set of weights for both directions",
-          "seed 004, Q1.4 (graded homework on RNNs)",
+          f"{HOMEWORK}, Q1.4",
           bidirectional_cell(shared=True), concat_readout(), "o", "W_hx", dims=BIDIRECTIONAL_DIMS),
     stacked(),
     stacked(residual=True),
-    model("stacked-birnn", "Two-level bidirectional RNN", f"seed 000, Question 2a ({COLLINS})",
+    model("stacked-birnn", "Two-level bidirectional RNN", f"{COLLINS}, Question 2a",
           two_level_bidirectional_cell(), concat_readout(("h2", "eta2")), "o", "W_hx", dims=BIDIRECTIONAL_DIMS),
-    model("tagger", "Bidirectional RNN with a recurrence over the previous tags", f"seed 000, Question 2b ({COLLINS})",
+    model("tagger", "Bidirectional RNN with a recurrence over the previous tags", f"{COLLINS}, Question 2b",
           tag_cell(), tagger_readout(), "o", "W_hx",
           dims=HIDDEN_DIMS + (Dim("3*m", "three times the hidden units (a CONCAT of h, eta, beta)", (3, "m")),)),
-    model("leaky", "Leaky units", f"{GOODFELLOW}, section 10.9; seed 003, 10.9.1",
+    model("leaky", "Leaky units", f"{GOODFELLOW}, section 10.9; {STUDY}, 10.9.1",
           leaky_cell(), final_log_softmax(), "o", "alpha"),
-    model("leaky-free", "Leaky units with a free weight beta", "seed 003, 10.9.3 (u = alpha u + beta v)",
+    model("leaky-free", "Leaky units with a free weight beta", f"{STUDY}, 10.9.3 (u = alpha u + beta v)",
           leaky_cell(free_beta=True), final_log_softmax(), "o", "beta"),
 )}
 
 
 READOUTS = {
-    "final": ("a readout at the last step, l = V h^{(n)} + γ, q = LS(l), o = -q_y (seed 000)", "o"),
+    "final": ("a readout at the last step, l = V h^{(n)} + γ, q = LS(l), o = -q_y (Collins, Question 1)", "o"),
     "every": ("a softmax output and cross-entropy loss at every step, L = Σ_t L^{(t)} (Goodfellow 10.8-10.14)", "L"),
 }
 """Readouts any single-state model can take instead of its source's (``--readout``): description, loss."""

@@ -10,7 +10,7 @@ from .parts import PREVIOUS, X, Part, affine, initial_state, one_minus, vector, 
 
 
 def elman_cell() -> Part:
-    """h^{(t)} = g(W^{hx}x^{(t)} + W^{hh}h^{(t-1)} + b^h), seed 000 Q1."""
+    """h^{(t)} = g(W^{hx}x^{(t)} + W^{hh}h^{(t-1)} + b^h), Collins, Question 1."""
     h0, init = initial_state()
     return Part(
         params=(weight("W_hx", "W^{hx}", "m", "d", "input-to-hidden weights"),
@@ -139,7 +139,7 @@ def lstm_torch_cell() -> Part:
 
 
 def leaky_cell(free_beta: bool = False) -> Part:
-    """Goodfellow §10.9: h^{(t)} = α h^{(t-1)} + (1-α) g(a^{(t)}); with ``free_beta``, β g(a^{(t)}) (seed 003 10.9.3)."""
+    """Goodfellow §10.9: h^{(t)} = α h^{(t-1)} + (1-α) g(a^{(t)}); with ``free_beta``, β g(a^{(t)}) (the study questions on Deep Learning ch. 10, 10.9.3)."""
     base = elman_cell()
     alpha = Symbol("alpha", (), r"\alpha", "leak: the weight of the previous state (a scalar)")
     beta = Symbol("beta", (), r"\beta", "the weight of the new value (a scalar, free)")
@@ -180,7 +180,7 @@ def scalar_cell() -> Part:
 
 def bidirectional_cell(shared: bool = False) -> Part:
     """Seed 000 Q2: forward h^{(t)} and backward η^{(t)} = g(W^{bhx} x^{(t)} + W^{bhh} η^{(t+1)} + b^{bh});
-    with ``shared``, the backward direction uses the forward weights (seed 004 Q1.4)."""
+    with ``shared``, the backward direction uses the forward weights (the graded homework on RNNs, Q1.4)."""
     forward = elman_cell()
     eta0 = vector("eta_0", r"\eta^{0}", "initial backward state eta^{(n+1)}")
     backward = {"x": "W_hx", "h": "W_hh", "b": "b_h"} if shared else {"x": "W_bhx", "h": "W_bhh", "b": "b_bh"}

@@ -182,7 +182,7 @@ def _model_option_list(max_steps: int) -> list:
         click.option("--layers", "-L", type=click.IntRange(1), metavar="L",
                      help="For a stacked model: the number of layers.  [default: 2]"),
         click.option("--readout", type=click.Choice(list(READOUTS)),
-                     help="Replace the model's readout: final (l = V h^(n) + gamma, o = -LS(l)_y, seed 000) or "
+                     help="Replace the model's readout: final (l = V h^(n) + gamma, o = -LS(l)_y, Collins's questions) or "
                           "every (softmax and cross-entropy at every step, L = sum_t L^(t), Goodfellow).  "
                           "[default: the model's source]"),
     ]

@@ -1,7 +1,7 @@
 """The derivation: ∂loss/∂wrt as a sum over paths of products of Jacobians.
 
-``derive`` is the pipeline of design.md in one function: unroll, list the paths,
-name the products that make the sum short (A, B^{t} as in seed 000), expand and
+``derive`` is the whole pipeline in one function: unroll, list the paths,
+name the products that make the sum short (A, B^{t} as in Collins's questions), expand and
 simplify every term, and write each path's contribution in the shape of the
 variable (outer products such as diag(g'(a^{(t)})) δ x^{(t)T}).
 """

@@ -69,7 +69,7 @@ class NotationPrinter(LatexPrinter):
 
     def timed(self, base: str, time: str, sup: str = "") -> str:
         """A value at a time, in the source's style: h^{(t)} or h_{t} (with an extra superscript); a
-        name whose LaTeX holds @ gets the time there (h^{(2,@)} is h^{(2,t)}, seed 000's second level)."""
+        name whose LaTeX holds @ gets the time there (h^{(2,@)} is h^{(2,t)}, Collins's second level, Question 2a)."""
         if "@" in base:
             return with_superscript(base.replace("@", time), sup)
         if self.graph.model.time_style == "subscript":

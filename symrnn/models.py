@@ -1,4 +1,4 @@
-"""Model definitions: data, not code paths (design.md, "Model definition").
+"""Model definitions: data, not code paths.
 
 A model names its dimensions, parameters, inputs and labels, the equations of one
 time step, the readout and the loss, and the source whose notation it keeps. The
@@ -87,7 +87,7 @@ class Model:
     generic_latex: str = "g"
     """How the source writes its generic transfer function (g, or σ)."""
     scalar: bool = False
-    """Every value is a number (seed 004's network): no diag, no transposes, no ⊙ in the notation."""
+    """Every value is a number (the graded homework's scalar network): no diag, no transposes, no ⊙ in the notation."""
 
     def symbol(self, name: str) -> Symbol | Definition:
         """The parameter, input, label or definition called ``name``."""

@@ -127,7 +127,7 @@ def tagger_readout() -> Part:
 
 
 def stacked_readout(layers: int, residual: bool) -> Part:
-    """l = V h_L^{(n)} + γ, or with the residual connection of seed 004 Q1.3, V (h_1^{(n)} + ... + h_L^{(n)}) + γ."""
+    """l = V h_L^{(n)} + γ, or with the residual connection of the graded homework on RNNs, Q1.3, V (h_1^{(n)} + ... + h_L^{(n)}) + γ."""
     tops = tuple(Ref(f"h{k}", last=True) for k in (range(1, layers + 1) if residual else (layers,)))
     readout = final_log_softmax()
     first = readout.readout[0]

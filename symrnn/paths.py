@@ -32,7 +32,7 @@ def list_paths(graph: Graph, source: str, target: str) -> tuple[Path, ...]:
     """Every directed path from ``source`` to ``target``, earliest first step first.
 
     At each node the successors are taken in topological order, so for the Elman RNN
-    the path through h^{(1)} comes before the one through h^{(2)}, as in seed 000.
+    the path through h^{(1)} comes before the one through h^{(2)}, as in Collins's questions.
     """
     return tuple(iter_paths(graph, source, target))
 

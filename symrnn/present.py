@@ -317,7 +317,7 @@ def visible_width(latex: str) -> int:
 
 
 def _generic_note(derivation: Derivation) -> str:
-    """The note on g, in the model's name for it (g, or σ in seed 002)."""
+    """The note on g, in the model's name for it (g, or σ in Deng and Finlayson's activities)."""
     note = ACTIVATIONS[derivation.graph.activation].note
     name = derivation.model.generic_latex
     return note if name == "g" else note.replace("$g$", f"${name}$").replace("$g'$", f"${name}'$").replace("$g ", f"${name} ")

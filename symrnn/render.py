@@ -281,7 +281,7 @@ def _template_error(error: Exception, name: str, loader: Loader) -> InputError:
 
 
 def to_json(document: Document) -> str:
-    """The stable JSON form (design.md, "Contracts"); keys in a fixed order."""
+    """The stable JSON form (README, "JSON output"); keys in a fixed order."""
     data = {
         "symrnn": document.version,
         "model": document.model,

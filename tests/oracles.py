@@ -1,4 +1,4 @@
-"""Independent oracles: the Elman RNN written directly in PyTorch, from seed 000's equations."""
+"""Independent oracles: the Elman RNN written directly in PyTorch, from the equations of Collins's Question 1."""
 
 from __future__ import annotations
 

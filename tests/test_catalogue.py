@@ -33,7 +33,7 @@ from model_oracles import torch_gradients
 GATED = ("gru", "gru-torch", "lstm", "lstm-torch")
 
 CUT_OFF = {("deng", 1): ("V",), ("tagger", 1): ("W_by", "W_bb", "b_b")}
-"""Parameters with no path to the loss: V multiplies h_{-1} = 0 (seed 002); at n = 1 the tagger's readout
+"""Parameters with no path to the loss: V multiplies h_{-1} = 0 (Deng and Finlayson); at n = 1 the tagger's readout
 reads β^{(0)} = β^0, before any tag."""
 
 
@@ -247,7 +247,7 @@ def test_a_model_with_a_name_used_twice_is_refused():
         model("bad", "bad", "test", clash, final_log_softmax(), "o", "W")
 
 
-# ---------------------------------------------------------------- the seeds' questions
+# ---------------------------------------------------------------- the exercise sheets' questions
 
 def expanded(name: str, steps: int, wrt: str, loss: str, activation: str = "g") -> list[str]:
     """Each path's expanded term as the document prints it."""

@@ -1,6 +1,6 @@
 """The command line (symrnn.cli), through click's CliRunner and, where the process matters, a subprocess.
 
-Contracts (design.md): exit 0 success, 1 a failed derivation or check, 2 bad usage or
+Contracts (README, "Errors and limits"): exit 0 success, 1 a failed derivation or check, 2 bad usage or
 input; every error one line on stderr, no traceback, never a partly written file;
 byte-identical output whatever the hash seed.
 """
