@@ -200,7 +200,8 @@ def _model_option_list(max_steps: int) -> list:
               help="Write to FILE instead of standard output: a regular file is replaced atomically and keeps its "
                    "mode; a device or FIFO is written through. Written only when the run succeeds (exit 0).")
 @click.option("--template-dir", type=click.Path(exists=True, file_okay=False), metavar="DIR",
-              help="Look for templates in DIR first (copy one from symrnn's templates/ folder and edit it).")
+              help="Look for templates in DIR first: copy one from symrnn's templates/default/ and edit it, or extend "
+                   "it and override one block: ((* extends \"default/derivation.tex.j2\" *)).")
 @click.option("--check", is_flag=True,
               help=f"Prove the result against complex-step derivatives (reverse mode for large graphs) of the "
                    f"forward pass at random values (relative error at most "

@@ -40,9 +40,21 @@ _TEX_SPECIALS = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", 
                  "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}"}
 
 
+DEFAULT = "default"
+"""The shipped templates' folder inside ``templates/``: a user's template can ``((* extends "default/NAME" *))`` and
+override one block."""
+
+
 def builtin_templates() -> Path:
-    """The folder of the templates shipped with symrnn (``templates/`` in the repository)."""
-    return Path(str(files("symrnn.templates")))
+    """``templates/``: the package data ``symrnn.templates`` of an installed symrnn, or, run from a checkout
+    that is not installed (``python -m symrnn`` at its root), the checkout's own folder."""
+    try:
+        found = Path(str(files("symrnn.templates")))
+    except ModuleNotFoundError:
+        found = None
+    if found is not None and (found / DEFAULT).is_dir():
+        return found
+    return Path(__file__).resolve().parent.parent / "templates"
 
 
 def tex_text(text: str) -> str:
@@ -204,7 +216,8 @@ class Loader(jinja2.FileSystemLoader):
 def environment(template_dir: str | None = None) -> Sandbox:
     """The Jinja environment: ((* *)) statements and ((( ))) expressions, never TeX's braces; sandboxed for
     the shipped templates too, so that they are held to what a user's copy of them may do."""
-    folders = ([template_dir] if template_dir else []) + [str(builtin_templates())]
+    shipped = builtin_templates()
+    folders = ([template_dir] if template_dir else []) + [str(shipped / DEFAULT), str(shipped)]
     env = Sandbox(
         loader=Loader(folders),
         block_start_string="((*", block_end_string="*))",

@@ -275,3 +275,48 @@ def test_a_user_template_may_extend_and_override_blocks(tmp_path):
     shipped = CliRunner().invoke(cli, ["derive", "-n", "3", "-f", "markdown"]).stdout
     (tmp_path / "derivation.md.j2").unlink()
     assert run().stdout == shipped and run().exit_code == 0
+
+
+def test_a_user_template_extends_a_shipped_one_and_overrides_one_block(tmp_path):
+    """templates/default/ is searched as default/…: a user's derivation.tex.j2 that extends the shipped one and
+    replaces its check block gives the shipped output with only that block changed."""
+    write(tmp_path, {"derivation.tex.j2": "((* extends 'default/derivation.tex.j2' *))"
+                                          "((* block check *))\\paragraph{Checked.} See the appendix.\n((* endblock *))"})
+    args = ["derive", "-n", "3", "--check"]
+    shipped = CliRunner().invoke(cli, args).stdout
+    mine = CliRunner().invoke(cli, args + ["--template-dir", str(tmp_path)]).stdout
+    head = shipped[:shipped.index("\n\\paragraph{Check.}")]  # the block starts with the blank line before it
+    assert mine == head + "\\paragraph{Checked.} See the appendix.\n"
+
+
+def test_a_standalone_document_takes_a_preamble_of_ones_own(tmp_path):
+    write(tmp_path, {"document.tex.j2": "((* extends 'default/document.tex.j2' *))((* block preamble *))"
+                                        "((( super() )))\\usepackage{bm}\n((* endblock *))"})
+    shipped = CliRunner().invoke(cli, ["derive", "-n", "2", "--standalone"]).stdout
+    mine = CliRunner().invoke(cli, ["derive", "-n", "2", "--standalone", "--template-dir", str(tmp_path)]).stdout
+    assert mine == shipped.replace("\\date{}\n", "\\date{}\n\\usepackage{bm}\n")
+
+
+def test_the_shipped_templates_are_found_from_a_checkout_that_is_not_installed(monkeypatch):
+    """``python -m symrnn`` at the root of a checkout imports the checkout's package, which has no
+    symrnn.templates: the templates are then read from the checkout's templates/."""
+    import symrnn.render as render_module
+
+    def missing(name: str):
+        raise ModuleNotFoundError(name)
+
+    monkeypatch.setattr(render_module, "files", missing)
+    root = render_module.builtin_templates()
+    assert root == Path(__file__).resolve().parent.parent / "templates"
+    assert (root / "default" / "derivation.tex.j2").is_file()
+
+
+def test_the_wheel_ships_the_templates(tmp_path):
+    built = subprocess.run(["pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(tmp_path),
+                            str(Path(__file__).resolve().parent.parent)], capture_output=True, text=True, timeout=300)
+    assert built.returncode == 0, built.stderr
+    import zipfile
+
+    names = zipfile.ZipFile(next(tmp_path.glob("symrnn-*.whl"))).namelist()
+    shipped = sorted(p.name for p in (Path(__file__).resolve().parent.parent / "templates" / "default").glob("*.j2"))
+    assert sorted(n.rsplit("/", 1)[1] for n in names if n.startswith("symrnn/templates/default/")) == shipped
