@@ -17,8 +17,24 @@ import sympy
 
 from symrnn.catalogue import get_model
 from symrnn.expr import (
-    Add, Apply, Concat, Const, CrossEntropy, Log, LogSoftmax, MatVec, Mul, Neg, Node, OneHot, Ones, Param, Pick,
-    Scale, Softmax, SquaredNorm,
+    Add,
+    Apply,
+    Concat,
+    Const,
+    CrossEntropy,
+    Log,
+    LogSoftmax,
+    MatVec,
+    Mul,
+    Neg,
+    Node,
+    OneHot,
+    Ones,
+    Param,
+    Pick,
+    Scale,
+    Softmax,
+    SquaredNorm,
 )
 from symrnn.graph import GENERIC, unroll
 

@@ -22,10 +22,10 @@ import argparse
 import json
 import os
 import platform
-import threading
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -154,7 +154,8 @@ def main() -> None:
     parser.add_argument("--max-paths", type=int, default=10_000, help="largest path form measured")
     parser.add_argument("--out", default=str(HERE / "results"), help="results file stem (.json and .md)")
     parser.add_argument("--header-only", action="store_true",
-                        help="re-measure only the floor, elman n = 3, the import and the whole gradients; keep the rows")
+                        help="re-measure only the floor, elman n = 3, the import and the whole gradients; "
+                             "keep the rows")
     args = parser.parse_args()
     if args.header_only:
         results = json.loads(Path(args.out + ".json").read_text())

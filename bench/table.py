@@ -62,7 +62,8 @@ def markdown(results: dict) -> str:
         f"- `python -c \"import sympy\"`: {floor:.2f} s (best of 3).",
         f"- `symrnn derive --model elman --steps 3`: {elman:.2f} s (best of 3), {elman / floor:.1f}× the SymPy import.",
         f"- Import (python -X importtime of symrnn.cli): {imports.get('total_s', 0):.3f} s in all, of which SymPy "
-        f"{imports['sympy_cumulative_s']:.3f} s, so symrnn adds {imports.get('total_s', 0) - imports['sympy_cumulative_s']:.3f} s "
+        f"{imports['sympy_cumulative_s']:.3f} s, so symrnn adds "
+        f"{imports.get('total_s', 0) - imports['sympy_cumulative_s']:.3f} s "
         f"(its own modules' self time {imports['symrnn_self_s']:.3f} s; the rest is click, Jinja2).",
     ]
     for model, result in results["whole"].items():
@@ -76,7 +77,8 @@ def markdown(results: dict) -> str:
         f"(building the expression and start-up excluded), capped at {results['cap']:g} s; after a model's first "
         f"timeout larger n are not run (–). Path form: only up to 10000 paths (–: more).",
         "",
-        "| model | n | paths | path form: time | memory | LaTeX | factored: time | memory | LaTeX | baseline: time | LaTeX |",
+        "| model | n | paths | path form: time | memory | LaTeX | factored: time | memory | LaTeX "
+        "| baseline: time | LaTeX |",
         "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for row in results["rows"]:

@@ -7,21 +7,20 @@
 
 from __future__ import annotations
 
-
 from itertools import islice
 
 from . import validate
 from .activations import ACTIVATIONS
+from .catalogue import MAX_LAYERS, MODELS, READOUTS, get_model
 from .derivation import FORMS, Derivation, derive, derive_whole
 from .errors import CheckFailed, InputError
 from .graph import GENERIC, unroll
 from .latex import NotationPrinter
-from .catalogue import MAX_LAYERS, MODELS, READOUTS, get_model
 from .limits import MAX_COUNT_STEPS, MAX_LIST, MAX_PATHS, MAX_PATHS_LIMIT, MAX_SEED, MAX_STEPS
 from .models import Model
-from .report import CheckReport
-from .present import Document, Value, Whole, model_equations, present, present_whole
 from .paths import count_paths, iter_paths
+from .present import Document, Value, Whole, model_equations, present, present_whole
+from .report import CheckReport
 
 DEFAULT_LIST = 20
 """How many paths ``path_report`` lists when not told."""

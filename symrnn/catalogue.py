@@ -7,15 +7,34 @@ these tables. ``get_model`` also builds the variants a model offers (--layers, -
 from __future__ import annotations
 
 from .cells import (
-    bidirectional_cell, deng_cell, elman_cell, goodfellow_cell, gru_cell, gru_torch_cell, leaky_cell, lstm_cell,
-    lstm_torch_cell, scalar_cell, stacked_cell, tag_cell, two_level_bidirectional_cell,
+    bidirectional_cell,
+    deng_cell,
+    elman_cell,
+    goodfellow_cell,
+    gru_cell,
+    gru_torch_cell,
+    leaky_cell,
+    lstm_cell,
+    lstm_torch_cell,
+    scalar_cell,
+    stacked_cell,
+    tag_cell,
+    two_level_bidirectional_cell,
 )
 from .errors import InputError
 from .expr import Ref, TimeSum
 from .models import Dim, Model, Symbol
 from .parts import (
-    HIDDEN_DIMS, INPUT, Part, concat_readout, every_step_softmax, final_log_softmax, next_step_l2,
-    per_step_sigmoid_log_loss, stacked_readout, tagger_readout,
+    HIDDEN_DIMS,
+    INPUT,
+    Part,
+    concat_readout,
+    every_step_softmax,
+    final_log_softmax,
+    next_step_l2,
+    per_step_sigmoid_log_loss,
+    stacked_readout,
+    tagger_readout,
 )
 
 

@@ -6,7 +6,7 @@ import sympy
 
 from .expr import Add, Apply, Concat, Expr, Label, MatVec, Mul, OneHot, Ref, Scale
 from .models import ZERO, Definition, Symbol
-from .parts import PREVIOUS, X, Part, affine, initial_state, one_minus, vector, weight
+from .parts import PREVIOUS, Part, X, affine, initial_state, one_minus, vector, weight
 
 
 def elman_cell() -> Part:
@@ -37,7 +37,7 @@ def goodfellow_cell() -> Part:
 
 
 def gru_cell() -> Part:
-    """Seed 000 Q3: gates z, r; candidate h̃ = g(W^h x + U^h (r ⊙ h^{(t-1)}) + b^h)."""
+    """Collins, Question 3: gates z, r; candidate h̃ = g(W^h x + U^h (r ⊙ h^{(t-1)}) + b^h)."""
     h0, init = initial_state()
     gates = tuple(p for gate in ("z", "r", "h") for p in (
         weight(f"W_{gate}", f"W^{{{gate}}}", "m", "d", f"input weights of {_GRU_ROLE[gate]}"),
@@ -139,7 +139,8 @@ def lstm_torch_cell() -> Part:
 
 
 def leaky_cell(free_beta: bool = False) -> Part:
-    """Goodfellow §10.9: h^{(t)} = α h^{(t-1)} + (1-α) g(a^{(t)}); with ``free_beta``, β g(a^{(t)}) (the study questions on Deep Learning ch. 10, 10.9.3)."""
+    """Goodfellow §10.9: h^{(t)} = α h^{(t-1)} + (1-α) g(a^{(t)}); with ``free_beta``, β g(a^{(t)}) (the study
+    questions on Deep Learning ch. 10, 10.9.3)."""
     base = elman_cell()
     alpha = Symbol("alpha", (), r"\alpha", "leak: the weight of the previous state (a scalar)")
     beta = Symbol("beta", (), r"\beta", "the weight of the new value (a scalar, free)")
@@ -153,7 +154,7 @@ def leaky_cell(free_beta: bool = False) -> Part:
 
 
 def deng_cell() -> Part:
-    """Seed 002 §1: h_t = σ(W x_t + V h_{t-1} + b), o_t = C h_t, with h_{-1} = 0."""
+    """Deng and Finlayson §1: h_t = σ(W x_t + V h_{t-1} + b), o_t = C h_t, with h_{-1} = 0."""
     return Part(
         params=(weight("W", "W", "m", "d", "input weights"), weight("V", "V", "m", "m", "recurrent weights"),
                 vector("b", "b", "hidden bias"), weight("C", "C", "d", "m", "output weights")),
@@ -165,7 +166,8 @@ def deng_cell() -> Part:
 
 
 def scalar_cell() -> Part:
-    """Seed 004 Q1.1: h^{(t)} = ReLU(w_1 x_1^{(t)} + w_2 x_2^{(t)} + u h^{(t-1)} + b_h), every value a number."""
+    """The graded homework, Q1.1: h^{(t)} = ReLU(w_1 x_1^{(t)} + w_2 x_2^{(t)} + u h^{(t-1)} + b_h), every
+    value a number."""
     number = lambda name, latex, what: Symbol(name, (), latex, what)  # noqa: E731
     return Part(
         params=(number("w_1", "w_{1}", "weight of input x_1"), number("w_2", "w_{2}", "weight of input x_2"),
@@ -179,7 +181,7 @@ def scalar_cell() -> Part:
 
 
 def bidirectional_cell(shared: bool = False) -> Part:
-    """Seed 000 Q2: forward h^{(t)} and backward η^{(t)} = g(W^{bhx} x^{(t)} + W^{bhh} η^{(t+1)} + b^{bh});
+    """Collins, Question 2: forward h^{(t)} and backward η^{(t)} = g(W^{bhx} x^{(t)} + W^{bhh} η^{(t+1)} + b^{bh});
     with ``shared``, the backward direction uses the forward weights (the graded homework on RNNs, Q1.4)."""
     forward = elman_cell()
     eta0 = vector("eta_0", r"\eta^{0}", "initial backward state eta^{(n+1)}")
@@ -197,7 +199,7 @@ def bidirectional_cell(shared: bool = False) -> Part:
 
 
 def second_level_cell() -> Part:
-    """Seed 000 Q2a: a second forward and backward level, each reading CONCAT(h^{(t)}, η^{(t)})."""
+    """Collins, Question 2a: a second forward and backward level, each reading CONCAT(h^{(t)}, η^{(t)})."""
     below = Concat((Ref("h"), Ref("eta")))
     levels = {"h2": ("2hx", "2hh", "2h", -1, False), "eta2": ("2bhx", "2bhh", "2bh", 1, True)}
     params, step, initial = (), (), ()
@@ -223,7 +225,7 @@ def two_level_bidirectional_cell() -> Part:
 
 
 def layer_cell(layer: int, below: Expr, below_size: str) -> Part:
-    """Seed 004 Q1.3: h_ℓ^{(t)} = g(W_ℓ (input from below) + U_ℓ h_ℓ^{(t-1)} + b_ℓ)."""
+    """The graded homework, Q1.3: h_ℓ^{(t)} = g(W_ℓ (input from below) + U_ℓ h_ℓ^{(t-1)} + b_ℓ)."""
     h, a = f"h{layer}", f"a{layer}"
     state = vector(f"{h}_0", f"h_{{{layer},0}}", f"initial state of layer {layer}")
     return Part(
@@ -245,7 +247,7 @@ def stacked_cell(layers: int) -> Part:
 
 
 def tag_cell() -> Part:
-    """Seed 000 Q2b, one answer: β^{(t)} = g(W^{βy} e_{y_t} + W^{ββ} β^{(t-1)} + b^β) over the previous tags,
+    """Collins, Question 2b, one answer: β^{(t)} = g(W^{βy} e_{y_t} + W^{ββ} β^{(t-1)} + b^β) over the previous tags,
     beside the bidirectional h and η."""
     first = bidirectional_cell()
     tag = OneHot(Label("tags"), sympy.Symbol("K", integer=True, positive=True))

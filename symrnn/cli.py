@@ -20,14 +20,14 @@ import click
 from . import __version__
 from .activations import ACTIVATIONS
 from .api import DEFAULT_LIST, catalogue, derivation_document, failed, path_report
-from .report import TOLERANCE
+from .catalogue import MODELS, READOUTS
 from .derivation import AUTO_PATHS, FORMS
 from .errors import CheckFailed, Interrupted, OutputError, SymrnnError
 from .files import write_output
-from .catalogue import MODELS, READOUTS
 from .limits import MAX_COUNT_STEPS, MAX_LIST, MAX_PATHS, MAX_PATHS_LIMIT, MAX_SEED, MAX_STEPS
 from .paths import exact_digits
 from .render import FORMATS, render
+from .report import TOLERANCE
 
 STOPPING_SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name))
 """Signals that end a run: each raises Interrupted where the program is, so that a temporary file is removed,
@@ -182,7 +182,8 @@ def _model_option_list(max_steps: int) -> list:
         click.option("--layers", "-L", type=click.IntRange(1), metavar="L",
                      help="For a stacked model: the number of layers.  [default: 2]"),
         click.option("--readout", type=click.Choice(list(READOUTS)),
-                     help="Replace the model's readout: final (l = V h^(n) + gamma, o = -LS(l)_y, Collins's questions) or "
+                     help="Replace the model's readout: final (l = V h^(n) + gamma, o = -LS(l)_y, Collins's "
+                          "questions) or "
                           "every (softmax and cross-entropy at every step, L = sum_t L^(t), Goodfellow).  "
                           "[default: the model's source]"),
     ]
@@ -206,7 +207,8 @@ def _model_option_list(max_steps: int) -> list:
               help=f"Prove the result against complex-step derivatives (reverse mode for large graphs) of the "
                    f"forward pass at random values (relative error at most "
                    f"{TOLERANCE:g}); exit 1 on a mismatch. A generic g is checked with every activation.")
-@click.option("--seed", type=click.IntRange(0, MAX_SEED), default=0, show_default=True, help="Random seed for --check's sizes and values.")
+@click.option("--seed", type=click.IntRange(0, MAX_SEED), default=0, show_default=True,
+              help="Random seed for --check's sizes and values.")
 @click.option("--at", "values", metavar="FILE",
               help="Evaluate the derived gradient at the values in a JSON or YAML file (see README).")
 @click.option("--form", type=click.Choice(FORMS), default="auto", show_default=True,

@@ -13,14 +13,13 @@ from functools import cached_property
 
 from .calculus import product, simplify
 from .errors import InputError
-from .factored import Factored, factor, factor_many
 from .expr import Node
-from .jac import Jac, JEdge, JIdentity, JKron, JName, JOuter, JProduct, JTranspose
+from .factored import Factored, factor, factor_many
 from .graph import GENERIC, Graph, unroll
-from .models import Model
+from .jac import Jac, JEdge, JIdentity, JKron, JName, JOuter, JProduct, JTranspose
 from .limits import MAX_PATHS
+from .models import Model
 from .paths import Path, count_paths, edges_of, list_paths
-
 
 
 @dataclass(frozen=True)
@@ -186,7 +185,8 @@ def _transition_letter(model: Model, index: int) -> str:
     return [c for c in TRANSITION_LETTERS if c != model.transition_letter][index - 1]
 
 
-def _named_factors(graph: Graph, edges: tuple[tuple[str, str], ...], names: dict[tuple, JName]) -> tuple[tuple[Jac, tuple], ...]:
+def _named_factors(graph: Graph, edges: tuple[tuple[str, str], ...],
+                   names: dict[tuple, JName]) -> tuple[tuple[Jac, tuple], ...]:
     """(factor, the edges it stands for) along one path, loss end first."""
     factors: list[tuple[Jac, tuple]] = []
     suffix = next((key for key, name in names.items() if name.index is None), ())

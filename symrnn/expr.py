@@ -222,7 +222,8 @@ class OneHot:
     size: sympy.Symbol
 
 
-Expr = (Node | Param | Ref | MatVec | Add | Neg | Mul | Scale | Ones | Concat | Const | Log | Reciprocal | Zeros | TimeSum | SquaredNorm | CrossEntropy
+Expr = (Node | Param | Ref | MatVec | Add | Neg | Mul | Scale | Ones | Concat | Const | Log | Reciprocal | Zeros
+        | TimeSum | SquaredNorm | CrossEntropy
         | Apply | ApplyDeriv | LogSoftmax | Softmax | Pick | OneHot)
 
 def leaves(expr: Expr) -> tuple[Node | Param, ...]:

@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from .calculus import product, simplify
-from .jac import Jac, JEdge, JGrad, JIdentity, JKron, JOuter, JProduct, JSum, JTranspose
 from .graph import Graph
+from .jac import Jac, JEdge, JGrad, JIdentity, JKron, JOuter, JProduct, JSum, JTranspose
 from .paths import _counts_to
 
 
@@ -54,7 +54,8 @@ def factor_many(graph: Graph, wrts: tuple[str, ...], loss: str) -> tuple[Factore
     """The factored form of ∂loss/∂w for each w in wrts, all sharing one recursion: a line for every node
     between any of them and the loss (the whole gradient, as back-propagation computes it)."""
     relevant = set().union(*(_between(graph, wrt, loss) for wrt in wrts))
-    lined = tuple(v for v in reversed([n.ident for n in graph.nodes]) if v in relevant and _has_line(graph, v, relevant, loss))
+    lined = tuple(v for v in reversed([n.ident for n in graph.nodes])
+                  if v in relevant and _has_line(graph, v, relevant, loss))
     shared: dict[tuple[str, str], None] = {}
     recursions = tuple(_recursion(graph, v, loss, relevant, shared) for v in lined)
     return tuple(_factored(graph, wrt, loss, relevant, recursions, dict(shared)) for wrt in wrts)

@@ -16,8 +16,32 @@ import sympy
 from .calculus import Scope, jacobian
 from .errors import InputError
 from .expr import (
-    Add, Apply, ApplyDeriv, Concat, Const, CrossEntropy, Expr, Label, leaves, Log, LogSoftmax, MatVec, Mul, Neg,
-    Node, OneHot, Ones, Param, Pick, Ref, Scale, Softmax, SquaredNorm, TimeSum, walk, Zeros,
+    Add,
+    Apply,
+    ApplyDeriv,
+    Concat,
+    Const,
+    CrossEntropy,
+    Expr,
+    Label,
+    Log,
+    LogSoftmax,
+    MatVec,
+    Mul,
+    Neg,
+    Node,
+    OneHot,
+    Ones,
+    Param,
+    Pick,
+    Ref,
+    Scale,
+    Softmax,
+    SquaredNorm,
+    TimeSum,
+    Zeros,
+    leaves,
+    walk,
 )
 from .jac import Jac
 from .models import ZERO, Definition, Model

@@ -13,6 +13,7 @@ import sympy
 
 from .expr import Expr, Param
 
+
 @dataclass(frozen=True)
 class JEdge:
     """The named Jacobian D(a → b) of one edge of the graph (node identifiers)."""
@@ -142,5 +143,6 @@ class JOuter:
     vector: Expr
 
 
-Jac = (JEdge | JName | JGrad | JMatrix | JBlock | JDiag | JIdentity | JKron | JRow | JScalar | JColumn | JLogSoftmax | JProduct
+Jac = (JEdge | JName | JGrad | JMatrix | JBlock | JDiag | JIdentity | JKron | JRow | JScalar | JColumn | JLogSoftmax
+       | JProduct
        | JSum | JNeg | JTranspose | JOuter)

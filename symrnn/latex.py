@@ -12,19 +12,50 @@ import re
 from dataclasses import replace
 
 import sympy
-
 from sympy.printing.latex import LatexPrinter
 
 from .activations import ACTIVATIONS
 from .expr import (
-    Add, Apply, ApplyDeriv, CrossEntropy, Label, LogSoftmax, MatVec, Mul, Neg, Node, OneHot, Ones, Param, Pick, Ref,
-    Scale, Softmax, SquaredNorm, TimeSum, Zeros,
-)
-from .jac import (
-    JBlock, JColumn, JDiag, JEdge, JIdentity, JKron, JLogSoftmax, JMatrix, JName, JNeg, JOuter, JProduct, JRow,
-    JScalar, JSum, JTranspose,
+    Add,
+    Apply,
+    ApplyDeriv,
+    CrossEntropy,
+    Label,
+    LogSoftmax,
+    MatVec,
+    Mul,
+    Neg,
+    Node,
+    OneHot,
+    Ones,
+    Param,
+    Pick,
+    Ref,
+    Scale,
+    Softmax,
+    SquaredNorm,
+    TimeSum,
+    Zeros,
 )
 from .graph import GENERIC, Graph
+from .jac import (
+    JBlock,
+    JColumn,
+    JDiag,
+    JEdge,
+    JIdentity,
+    JKron,
+    JLogSoftmax,
+    JMatrix,
+    JName,
+    JNeg,
+    JOuter,
+    JProduct,
+    JRow,
+    JScalar,
+    JSum,
+    JTranspose,
+)
 
 TOP = r"\top"
 _SUPERSCRIPT = re.compile(r"^(.*)\^\{([^{}]*)\}$")
@@ -241,7 +272,8 @@ class NotationPrinter(LatexPrinter):
         return rf"{self.grouped(vector)}^{{{TOP}}}"
 
     def _print_JLogSoftmax(self, jac: JLogSoftmax) -> str:
-        return rf"I_{{{self._print(jac.dim)}}} - \mathbf{{1}}\, \operatorname{{softmax}}({self._print(jac.arg)})^{{{TOP}}}"
+        softmax = rf"\operatorname{{softmax}}({self._print(jac.arg)})^{{{TOP}}}"
+        return rf"I_{{{self._print(jac.dim)}}} - \mathbf{{1}}\, {softmax}"
 
     def _print_JProduct(self, jac: JProduct) -> str:
         return r"\, ".join(self.factor_strings(jac.factors))
@@ -296,7 +328,8 @@ def _transition_runs(factors) -> list[tuple[int, int]]:
     keys = [_transition_key(f) for f in factors]
     runs, start = [], 0
     for i in range(1, len(keys) + 1):
-        continues = i < len(keys) and keys[i] is not None and keys[i - 1] is not None and _consecutive(keys[i - 1], keys[i])
+        continues = (i < len(keys) and keys[i] is not None and keys[i - 1] is not None
+                     and _consecutive(keys[i - 1], keys[i]))
         if not continues:
             if i - start >= _ELIDE_RUN and keys[start] is not None:
                 runs.append((start, i))

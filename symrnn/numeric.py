@@ -15,14 +15,51 @@ import numpy as np
 
 from .activations import numeric as activation_functions
 from .expr import (
-    Add, Apply, ApplyDeriv, Concat, Const, CrossEntropy, Expr, Label, Log, LogSoftmax, MatVec, Mul, Neg,
-    Node, OneHot, Ones, Param, Pick, Reciprocal, Scale, Softmax, SquaredNorm, Zeros,
-)
-from .jac import (
-    Jac, JBlock, JColumn, JDiag, JEdge, JGrad, JIdentity, JKron, JLogSoftmax, JMatrix, JName, JNeg, JOuter, JProduct,
-    JRow, JScalar, JSum, JTranspose,
+    Add,
+    Apply,
+    ApplyDeriv,
+    Concat,
+    Const,
+    CrossEntropy,
+    Expr,
+    Label,
+    Log,
+    LogSoftmax,
+    MatVec,
+    Mul,
+    Neg,
+    Node,
+    OneHot,
+    Ones,
+    Param,
+    Pick,
+    Reciprocal,
+    Scale,
+    Softmax,
+    SquaredNorm,
+    Zeros,
 )
 from .graph import GENERIC, Graph
+from .jac import (
+    Jac,
+    JBlock,
+    JColumn,
+    JDiag,
+    JEdge,
+    JGrad,
+    JIdentity,
+    JKron,
+    JLogSoftmax,
+    JMatrix,
+    JName,
+    JNeg,
+    JOuter,
+    JProduct,
+    JRow,
+    JScalar,
+    JSum,
+    JTranspose,
+)
 
 
 @dataclass(frozen=True)
@@ -59,7 +96,8 @@ class Evaluator:
         return _MATRIX[type(jac)](jac, self, formulas)
 
 
-def forward(graph: Graph, instance: Instance, activation: str, nudge: tuple[str, np.ndarray] | None = None) -> Evaluator:
+def forward(graph: Graph, instance: Instance, activation: str,
+            nudge: tuple[str, np.ndarray] | None = None) -> Evaluator:
     """Run the forward pass; ``nudge`` = (identifier, delta) adds delta to one node's value. A complex delta
     (the complex step) makes every value complex."""
     dtype = complex if nudge is not None and np.iscomplexobj(nudge[1]) else float

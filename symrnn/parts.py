@@ -9,8 +9,23 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from .expr import (
-    Add, Apply, Concat, CrossEntropy, Expr, Label, Log, LogSoftmax, MatVec, Neg, Ones, Pick, Ref, Scale, Softmax,
-    SquaredNorm, TimeSum,
+    Add,
+    Apply,
+    Concat,
+    CrossEntropy,
+    Expr,
+    Label,
+    Log,
+    LogSoftmax,
+    MatVec,
+    Neg,
+    Ones,
+    Pick,
+    Ref,
+    Scale,
+    Softmax,
+    SquaredNorm,
+    TimeSum,
 )
 from .models import Definition, Dim, Symbol
 
@@ -60,7 +75,8 @@ def initial_state(state: str = "h", latex: str = "h^{0}") -> tuple[Symbol, tuple
 
 
 def final_log_softmax(state: str = "h", loss: str = "o", log_probabilities: str = "q") -> Part:
-    """Seed 000's readout: l = V h^{(n)} + γ, q = LS(l), loss = -q_y (names changeable where a cell uses them)."""
+    """Collins's readout (Question 1): l = V h^{(n)} + γ, q = LS(l), loss = -q_y (names changeable where a
+    cell uses them)."""
     return Part(
         params=(weight("V", "V", "K", "m", "output weights"), vector("gamma", r"\gamma", "output bias", "K")),
         labels=(Symbol("y", ("K",), "y", "the correct label, 1..K"),),
@@ -87,12 +103,12 @@ def every_step_softmax(state: str = "h") -> Part:
 
 
 def next_step_l2() -> Part:
-    """Seed 002 §3: L = Σ_t ‖x_{t+1} - o_t‖², each output predicting the next input."""
+    """Deng and Finlayson §3: L = Σ_t ‖x_{t+1} - o_t‖², each output predicting the next input."""
     return Part(readout=(Definition("L", (), "L", TimeSum(SquaredNorm(Add((Ref("x", 1), Neg(Ref("o"))))))),))
 
 
 def per_step_sigmoid_log_loss() -> Part:
-    """Seed 004 Q1.1: y^{(t)} = σ(v h^{(t)} + b_y), L^{(t)} = -ln y^{(t)}, L = Σ_t L^{(t)}."""
+    """The graded homework, Q1.1: y^{(t)} = σ(v h^{(t)} + b_y), L^{(t)} = -ln y^{(t)}, L = Σ_t L^{(t)}."""
     return Part(
         params=(Symbol("v", (), "v", "output weight"), Symbol("b_y", (), "b_{y}", "output bias")),
         step=(Definition("f", (), "f", Add((Scale(Ref("v"), Ref("h")), Ref("b_y"))), inline=True),
@@ -103,9 +119,10 @@ def per_step_sigmoid_log_loss() -> Part:
 
 
 def concat_readout(states: tuple[str, str] = ("h", "eta")) -> Part:
-    """Seed 000 Q2: l = V CONCAT(h^{(i)}, η^{(i)}) + γ at position i, q = LS(l), o = -q_y."""
+    """Collins, Question 2: l = V CONCAT(h^{(i)}, η^{(i)}) + γ at position i, q = LS(l), o = -q_y."""
     return Part(
-        params=(weight("V", "V", "K", "2*m", "output weights (K x 2m)"), vector("gamma", r"\gamma", "output bias", "K")),
+        params=(weight("V", "V", "K", "2*m", "output weights (K x 2m)"),
+                vector("gamma", r"\gamma", "output bias", "K")),
         labels=(Symbol("y", ("K",), "y", "the correct label at position i, 1..K"),),
         readout=(
             Definition("l", ("K",), "l", Add((MatVec(Ref("V"), Concat(tuple(Ref(s, position=True) for s in states))),
@@ -127,7 +144,8 @@ def tagger_readout() -> Part:
 
 
 def stacked_readout(layers: int, residual: bool) -> Part:
-    """l = V h_L^{(n)} + γ, or with the residual connection of the graded homework on RNNs, Q1.3, V (h_1^{(n)} + ... + h_L^{(n)}) + γ."""
+    """l = V h_L^{(n)} + γ, or with the residual connection of the graded homework on RNNs, Q1.3,
+    V (h_1^{(n)} + ... + h_L^{(n)}) + γ."""
     tops = tuple(Ref(f"h{k}", last=True) for k in (range(1, layers + 1) if residual else (layers,)))
     readout = final_log_softmax()
     first = readout.readout[0]

@@ -11,13 +11,13 @@ from dataclasses import dataclass, replace
 
 from . import __version__
 from .activations import ACTIVATIONS
-from .report import CheckReport
 from .derivation import Derivation
 from .expr import Node, Ref, walk
-from .jac import Jac, JBlock, JEdge, JKron, JLogSoftmax, JNeg, JOuter, JProduct, JSum
 from .graph import GENERIC, Graph
+from .jac import Jac, JBlock, JEdge, JKron, JLogSoftmax, JNeg, JOuter, JProduct, JSum
 from .latex import NotationPrinter
 from .models import ZERO, Model
+from .report import CheckReport
 
 LINE_WIDTH = 56
 """Visible characters per displayed line, a continuation line's indent included; longer products are
@@ -320,7 +320,9 @@ def _generic_note(derivation: Derivation) -> str:
     """The note on g, in the model's name for it (g, or σ in Deng and Finlayson's activities)."""
     note = ACTIVATIONS[derivation.graph.activation].note
     name = derivation.model.generic_latex
-    return note if name == "g" else note.replace("$g$", f"${name}$").replace("$g'$", f"${name}'$").replace("$g ", f"${name} ")
+    if name == "g":
+        return note
+    return note.replace("$g$", f"${name}$").replace("$g'$", f"${name}'$").replace("$g ", f"${name} ")
 
 
 def _notes(derivation: Derivation) -> tuple[str, ...]:

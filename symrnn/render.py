@@ -18,10 +18,10 @@ import jinja2
 from jinja2.loaders import split_template_path
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 
-from .report import CheckReport
 from .errors import InputError
 from .limits import MAX_TEMPLATE_ITEMS
 from .present import Document, Whole
+from .report import CheckReport
 
 FORMATS = ("latex", "markdown", "json")
 

@@ -14,8 +14,27 @@ import numpy as np
 
 from .errors import CheckFailed
 from .expr import (
-    Add, Apply, Concat, Const, CrossEntropy, Expr, Log, LogSoftmax, MatVec, Mul, Neg, Node, OneHot, Ones, Param, Pick,
-    Reciprocal, Scale, Softmax, SquaredNorm, Zeros,
+    Add,
+    Apply,
+    Concat,
+    Const,
+    CrossEntropy,
+    Expr,
+    Log,
+    LogSoftmax,
+    MatVec,
+    Mul,
+    Neg,
+    Node,
+    OneHot,
+    Ones,
+    Param,
+    Pick,
+    Reciprocal,
+    Scale,
+    Softmax,
+    SquaredNorm,
+    Zeros,
 )
 from .graph import Graph
 from .numeric import Evaluator, Instance, forward

@@ -25,6 +25,7 @@ from .limits import MAX_VALUES_BYTES, MAX_VALUES_DEPTH, MAX_VALUES_ENTRIES, MAX_
 from .models import Model, Symbol
 from .numeric import Instance
 
+
 def load_values(path: str, model: Model, steps: int) -> Instance:
     """The instance a values file describes, or a one-line InputError naming the file and what is wrong."""
     data = _read(path)

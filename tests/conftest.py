@@ -9,8 +9,8 @@ from functools import lru_cache
 import pytest
 from hypothesis import HealthCheck, settings
 
-from symrnn.derivation import derive
 from symrnn.catalogue import get_model
+from symrnn.derivation import derive
 
 settings.register_profile("dev", deadline=None, max_examples=25,
                           suppress_health_check=[HealthCheck.too_slow])

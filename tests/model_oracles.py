@@ -18,7 +18,7 @@ sigma = torch.sigmoid
 
 
 def log_softmax_readout(p: dict, h: torch.Tensor, y: int, log_probabilities: str = "q") -> torch.Tensor:
-    """Seed 000: l = V h^{(n)} + γ, q = LS(l), o = -q_y."""
+    """Collins, Question 1: l = V h^{(n)} + γ, q = LS(l), o = -q_y."""
     return -torch.log_softmax(p["V"] @ h + p["gamma"], dim=0)[y - 1]
 
 
@@ -40,7 +40,7 @@ def goodfellow(p: dict, x: torch.Tensor, y, g: Callable) -> torch.Tensor:
 
 
 def gru(p: dict, x: torch.Tensor, y, g: Callable) -> torch.Tensor:
-    """Seed 000, Question 3."""
+    """Collins, Question 3."""
     h = p["h_0"]
     for xt in x:
         z = sigma(p["W_z"] @ xt + p["U_z"] @ h + p["b_z"])
@@ -94,7 +94,7 @@ def leaky(p: dict, x: torch.Tensor, y, g: Callable) -> torch.Tensor:
 
 
 def leaky_free(p: dict, x: torch.Tensor, y, g: Callable) -> torch.Tensor:
-    """Seed 003, 10.9.3: h = α h^{(t-1)} + β g(a^{(t)})."""
+    """Study questions on Deep Learning ch. 10, 10.9.3: h = α h^{(t-1)} + β g(a^{(t)})."""
     h = p["h_0"]
     for xt in x:
         h = p["alpha"] * h + p["beta"] * g(p["W_hx"] @ xt + p["W_hh"] @ h + p["b_h"])
@@ -102,7 +102,7 @@ def leaky_free(p: dict, x: torch.Tensor, y, g: Callable) -> torch.Tensor:
 
 
 def deng(p: dict, x: torch.Tensor, y, g: Callable) -> torch.Tensor:
-    """Seed 002: h_t = σ(W x_t + V h_{t-1} + b), o_t = C h_t, h_{-1} = 0, L = Σ_t ‖x_{t+1} - o_t‖²."""
+    """Deng and Finlayson: h_t = σ(W x_t + V h_{t-1} + b), o_t = C h_t, h_{-1} = 0, L = Σ_t ‖x_{t+1} - o_t‖²."""
     h = torch.zeros(p["b"].shape, dtype=torch.float64)
     total = torch.zeros((), dtype=torch.float64)
     for t in range(len(x) - 1):
@@ -112,7 +112,7 @@ def deng(p: dict, x: torch.Tensor, y, g: Callable) -> torch.Tensor:
 
 
 def scalar(p: dict, x: dict, y, g: Callable) -> torch.Tensor:
-    """Seed 004 Q1.1: h = ReLU(w_1 x_1 + w_2 x_2 + u h + b_h), y = σ(v h + b_y), L = Σ_t -ln y^{(t)}."""
+    """The graded homework, Q1.1: h = ReLU(w_1 x_1 + w_2 x_2 + u h + b_h), y = σ(v h + b_y), L = Σ_t -ln y^{(t)}."""
     h, total = p["h_0"], torch.zeros((), dtype=torch.float64)
     for x1, x2 in zip(x["x_1"], x["x_2"]):
         h = torch.relu(p["w_1"] * x1 + p["w_2"] * x2 + p["u"] * h + p["b_h"])
@@ -121,7 +121,8 @@ def scalar(p: dict, x: dict, y, g: Callable) -> torch.Tensor:
 
 
 def birnn(p: dict, x: torch.Tensor, y, g: Callable, position: int | None = None, shared: bool = False) -> torch.Tensor:
-    """Seed 000 Q2 (and 004 Q1.4 with shared weights): forward h, backward η, l = V CONCAT(h^{(i)}, η^{(i)}) + γ."""
+    """Collins, Question 2 (and the graded homework's Q1.4 with shared weights): forward h, backward η, l = V
+    CONCAT(h^{(i)}, η^{(i)}) + γ."""
     n = len(x)
     i = position or n
     back = ("W_hx", "W_hh", "b_h") if shared else ("W_bhx", "W_bhh", "b_bh")
@@ -136,7 +137,8 @@ def birnn(p: dict, x: torch.Tensor, y, g: Callable, position: int | None = None,
 
 
 def stacked(p: dict, x: torch.Tensor, y, g: Callable, residual: bool = False) -> torch.Tensor:
-    """Seed 004 Q1.3: h_l = g(W_l (layer below) + U_l h_l^{(t-1)} + b_l); readout from the top (or the sum)."""
+    """The graded homework, Q1.3: h_l = g(W_l (layer below) + U_l h_l^{(t-1)} + b_l); readout from the top
+    (or the sum)."""
     layers = sum(1 for name in p if name.startswith("U_"))
     h = [p[f"h{k}_0"] for k in range(1, layers + 1)]
     for xt in x:
@@ -149,7 +151,7 @@ def stacked(p: dict, x: torch.Tensor, y, g: Callable, residual: bool = False) ->
 
 
 def stacked_birnn(p: dict, x: torch.Tensor, y, g: Callable, position: int | None = None) -> torch.Tensor:
-    """Seed 000 Q2a: two bidirectional levels, the second reading CONCAT(h^{(t)}, η^{(t)})."""
+    """Collins, Question 2a: two bidirectional levels, the second reading CONCAT(h^{(t)}, η^{(t)})."""
     n, i = len(x), position or len(x)
     h, eta = {0: p["h_0"]}, {n + 1: p["eta_0"]}
     for t in range(1, n + 1):
@@ -166,7 +168,8 @@ def stacked_birnn(p: dict, x: torch.Tensor, y, g: Callable, position: int | None
 
 
 def tagger(p: dict, x: torch.Tensor, labels: dict, g: Callable, position: int | None = None) -> torch.Tensor:
-    """Seed 000 Q2b: h, η as in Q2, β^{(t)} = g(W^{βy} e_{y_t} + W^{ββ} β^{(t-1)} + b^β), l = V CONCAT(h, η, β^{(i-1)}) + γ."""
+    """Collins, Question 2b: h, η as in Q2, β^{(t)} = g(W^{βy} e_{y_t} + W^{ββ} β^{(t-1)} + b^β),
+    l = V CONCAT(h, η, β^{(i-1)}) + γ."""
     n, i = len(x), position or len(x)
     h, eta, beta = {0: p["h_0"]}, {n + 1: p["eta_0"]}, {0: p["beta_0"]}
     for t in range(1, n + 1):

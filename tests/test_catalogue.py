@@ -12,19 +12,27 @@ from functools import lru_cache
 import numpy as np
 import pytest
 import torch
-from hypothesis import assume, given, strategies as st
+from hypothesis import assume, given
+from hypothesis import strategies as st
 
 from symrnn.catalogue import MODELS, get_model, model
-from symrnn.parts import Part, final_log_softmax
 from symrnn.check import (
-    KINK_MARGIN, TOLERANCE, check, derived_gradient, finite_difference, kink_distance, random_instance, relative_error,
+    KINK_MARGIN,
+    TOLERANCE,
+    check,
+    derived_gradient,
+    finite_difference,
+    kink_distance,
+    random_instance,
+    relative_error,
 )
 from symrnn.derivation import derive
 from symrnn.errors import InputError
+from symrnn.expr import Ref
 from symrnn.graph import unroll
 from symrnn.models import Definition
-from symrnn.expr import Ref
 from symrnn.numeric import Instance, forward
+from symrnn.parts import Part, final_log_softmax
 from symrnn.paths import count_paths
 
 import model_oracles
@@ -205,7 +213,7 @@ def test_gru_paths_from_u_z_grow_about_fourfold(steps, paths):
 
 @pytest.mark.parametrize("steps, paths", [(1, 1), (2, 3), (3, 6), (4, 10)])
 def test_deng_path_sums_have_1_3_6_terms(steps, paths):
-    """Seed 002 §3.1-3.4: lengths 1, 2, 3 give 1, 3 and 6 terms; length N gives N(N+1)/2."""
+    """Deng and Finlayson §3.1-3.4: lengths 1, 2, 3 give 1, 3 and 6 terms; length N gives N(N+1)/2."""
     assert count_paths(unroll(get_model("deng"), steps), "W", "L") == paths
 
 
@@ -230,7 +238,8 @@ def test_a_per_step_loss_can_be_the_loss():
 
 
 def test_leaky_gradient_with_respect_to_an_earlier_state():
-    """Seed 003, 10.9.1: the loss at step t with respect to u^{(t-3)} is one path through three transitions."""
+    """Study questions on Deep Learning ch. 10, 10.9.1: the loss at step t with respect to u^{(t-3)} is one
+    path through three transitions."""
     d = derive(get_model("leaky"), 4, wrt="h[1]")
     assert [p.nodes for p in d.paths] == [("h[1]", "h[2]", "h[3]", "h[4]", "l", "q", "o")]
 

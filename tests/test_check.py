@@ -11,13 +11,24 @@ import sys
 import numpy as np
 import pytest
 from click.testing import CliRunner
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from symrnn.activations import numeric
 from symrnn.catalogue import MODELS, get_model
 from symrnn.check import (
-    COMPLEX, REVERSE, VALUE_BOUND, _check_one, _checked_activations, check_many, complex_step, derived_gradient,
-    draw_instance, finite_difference, largest_value, relative_error,
+    COMPLEX,
+    REVERSE,
+    VALUE_BOUND,
+    _check_one,
+    _checked_activations,
+    check_many,
+    complex_step,
+    derived_gradient,
+    draw_instance,
+    finite_difference,
+    largest_value,
+    relative_error,
 )
 from symrnn.cli import cli
 from symrnn.derivation import derive, derive_whole

@@ -10,7 +10,8 @@ import stat
 from pathlib import Path
 
 from click.testing import CliRunner
-from hypothesis import HealthCheck, event, given, settings, strategies as st
+from hypothesis import HealthCheck, event, given, settings
+from hypothesis import strategies as st
 
 from symrnn.cli import cli
 

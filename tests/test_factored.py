@@ -8,24 +8,31 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from hypothesis import assume, given, strategies as st
+from hypothesis import assume, given
+from hypothesis import strategies as st
 
 from symrnn.api import document
 from symrnn.catalogue import MODELS, get_model
 from symrnn.check import (
-    KINK_MARGIN, TOLERANCE, derived_gradient, factored_gradient, finite_difference, kink_distance, random_instance,
+    KINK_MARGIN,
+    TOLERANCE,
+    derived_gradient,
+    factored_gradient,
+    finite_difference,
+    kink_distance,
+    random_instance,
     relative_error,
 )
 from symrnn.derivation import AUTO_PATHS, derive
 from symrnn.errors import InputError
-from symrnn.jac import JGrad
 from symrnn.graph import unroll
+from symrnn.jac import JGrad
 from symrnn.numeric import forward
 from symrnn.paths import count_paths
 from symrnn.render import render
+from test_catalogue import goodfellow_closed_forms
 
 from model_oracles import torch_gradients
-from test_catalogue import goodfellow_closed_forms
 
 
 @lru_cache(maxsize=None)
@@ -46,7 +53,8 @@ def test_factored_form_equals_the_path_sum(name, steps):
         if count_paths(unroll(m, steps), wrt, m.loss) == 0:
             continue
         d = both(name, steps, wrt)
-        paths, factored = derived_gradient(d, instance, _activation(name)), factored_gradient(d, instance, _activation(name))
+        act = _activation(name)
+        paths, factored = derived_gradient(d, instance, act), factored_gradient(d, instance, act)
         assert relative_error(factored, paths) <= 1e-11, (name, steps, wrt)
 
 

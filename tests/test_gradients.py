@@ -10,11 +10,20 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-from hypothesis import assume, given, strategies as st
+from hypothesis import assume, given
+from hypothesis import strategies as st
 
-from symrnn.check import KINK_MARGIN, TOLERANCE, derived_gradient, finite_difference, kink_distance, path_sum_gradient, relative_error
-from symrnn.numeric import forward
+from symrnn.check import (
+    KINK_MARGIN,
+    TOLERANCE,
+    derived_gradient,
+    finite_difference,
+    kink_distance,
+    path_sum_gradient,
+    relative_error,
+)
 from symrnn.expr import Node
+from symrnn.numeric import forward
 
 from conftest import ELMAN_PARAMETERS, elman
 from oracles import instance_from, torch_elman_gradient

@@ -9,8 +9,8 @@ from itertools import islice
 
 import pytest
 
-from symrnn.graph import unroll
 from symrnn.catalogue import get_model
+from symrnn.graph import unroll
 from symrnn.paths import count_paths, exact_digits, iter_paths, list_paths
 
 from conftest import ELMAN_PARAMETERS

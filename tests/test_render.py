@@ -269,7 +269,8 @@ def test_a_user_template_may_extend_and_override_blocks(tmp_path):
         # a user's file may extend the shipped template of another name
         "derivation.tex.j2": "((* extends 'derivation.md.j2' *))",
     })
-    run = lambda *args: CliRunner().invoke(cli, ["derive", "-n", "3", "--template-dir", str(tmp_path), *args])
+    def run(*args: str):
+        return CliRunner().invoke(cli, ["derive", "-n", "3", "--template-dir", str(tmp_path), *args])
     assert run("-f", "markdown").stdout == "head\n3 paths, shipped body\ntail 3\n"
     assert run().stdout == run("-f", "markdown").stdout
     shipped = CliRunner().invoke(cli, ["derive", "-n", "3", "-f", "markdown"]).stdout
@@ -281,7 +282,8 @@ def test_a_user_template_extends_a_shipped_one_and_overrides_one_block(tmp_path)
     """templates/default/ is searched as default/…: a user's derivation.tex.j2 that extends the shipped one and
     replaces its check block gives the shipped output with only that block changed."""
     write(tmp_path, {"derivation.tex.j2": "((* extends 'default/derivation.tex.j2' *))"
-                                          "((* block check *))\\paragraph{Checked.} See the appendix.\n((* endblock *))"})
+                                          "((* block check *))\\paragraph{Checked.} See the appendix.\n"
+                                          "((* endblock *))"})
     args = ["derive", "-n", "3", "--check"]
     shipped = CliRunner().invoke(cli, args).stdout
     mine = CliRunner().invoke(cli, args + ["--template-dir", str(tmp_path)]).stdout

@@ -16,12 +16,13 @@ import numpy as np
 import pytest
 import yaml
 from click.testing import CliRunner, Result
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
+from symrnn import values
+from symrnn.catalogue import get_model
 from symrnn.cli import cli
 from symrnn.errors import InputError
-from symrnn.catalogue import get_model
-from symrnn import values
 from symrnn.values import load_values
 
 ELMAN = get_model("elman")

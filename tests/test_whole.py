@@ -7,7 +7,8 @@ import re
 
 import numpy as np
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from symrnn.api import document, whole_document
 from symrnn.catalogue import MODELS, get_model
@@ -17,9 +18,9 @@ from symrnn.graph import unroll
 from symrnn.paths import count_paths
 from symrnn.render import render
 from symrnn.report import TOLERANCE
+from test_render import VALUES, compile_latex
 
 from test_cli import error_line, ok, run
-from test_render import VALUES, compile_latex
 
 
 def _activation(name: str) -> str:
