@@ -36,7 +36,7 @@ from symrnn.parts import Part, final_log_softmax
 from symrnn.paths import count_paths
 
 import model_oracles
-from model_oracles import torch_gradients
+from model_oracles import goodfellow_closed_forms, torch_gradients
 
 GATED = ("gru", "gru-torch", "lstm", "lstm-torch")
 
@@ -168,31 +168,6 @@ def test_lstm_torch_equals_torch_nn_lstmcell(steps):
 
 
 # ---------------------------------------------------------------- Goodfellow's closed forms
-
-def goodfellow_closed_forms(instance: Instance) -> dict:
-    """Eq. 10.18-10.28 of Deep Learning, with 10.21's factors in the order that type-checks."""
-    p, x, y = instance.arrays, instance.arrays["x"], instance.labels["y"]
-    n = len(x)
-    h = [p["h_0"]]
-    grad_o = []
-    for t in range(n):
-        h.append(np.tanh(p["b"] + p["W"] @ h[-1] + p["U"] @ x[t]))
-        o = p["c"] + p["V"] @ h[-1]
-        yhat = np.exp(o - o.max()) / np.exp(o - o.max()).sum()
-        grad_o.append(yhat - np.eye(len(o))[y[t] - 1])  # 10.18
-    grad_h = [None] * (n + 1)
-    grad_h[n] = p["V"].T @ grad_o[n - 1]  # 10.19
-    for t in range(n - 1, 0, -1):  # 10.21: W^T diag(1 - h^{(t+1)2}) ∇_{h^{(t+1)}} L + V^T ∇_{o^{(t)}} L
-        grad_h[t] = p["W"].T @ np.diag(1 - h[t + 1] ** 2) @ grad_h[t + 1] + p["V"].T @ grad_o[t - 1]
-    local = [None] + [np.diag(1 - h[t] ** 2) @ grad_h[t] for t in range(1, n + 1)]
-    return {
-        "c": sum(grad_o),  # 10.22
-        "b": sum(local[1:]),  # 10.23
-        "V": sum(np.outer(grad_o[t - 1], h[t]) for t in range(1, n + 1)),  # 10.24
-        "W": sum(np.outer(local[t], h[t - 1]) for t in range(1, n + 1)),  # 10.26
-        "U": sum(np.outer(local[t], x[t - 1]) for t in range(1, n + 1)),  # 10.28
-    }
-
 
 @pytest.mark.parametrize("steps", [1, 2, 3, 5])
 def test_goodfellow_equals_the_books_closed_forms(steps):

@@ -16,44 +16,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from click.testing import CliRunner, Result
 
 import symrnn
+from helpers import VALUES, derive_json, error_line, ok, run
 from symrnn.catalogue import MODELS
-from symrnn.cli import MAX_STEPS, cli
+from symrnn.cli import MAX_STEPS
 
-EXAMPLE_VALUES = str(Path(__file__).resolve().parent.parent / "examples" / "elman-values.json")
 ACTIVATIONS = ["tanh", "sigmoid", "relu", "identity"]
-
-
-def run(*args: str) -> Result:
-    """``symrnn ARGS`` in-process; stdout and stderr apart (click 8.2+)."""
-    return CliRunner().invoke(cli, list(args), prog_name="symrnn")
-
-
-def ok(*args: str) -> str:
-    """The standard output of a command that must succeed with nothing on stderr."""
-    result = run(*args)
-    assert result.exit_code == 0, result.stderr or result.exception
-    assert result.stderr == ""
-    return result.stdout
-
-
-def derive_json(*args: str) -> dict:
-    """``symrnn derive -f json ARGS``, parsed."""
-    return json.loads(ok("derive", "-f", "json", *args))
-
-
-def error_line(result: Result, status: int = 2) -> str:
-    """The one ``Error:`` line of a failed command, after checking the error contract."""
-    assert result.exit_code == status, (result.exit_code, result.stdout, result.stderr, result.exception)
-    assert isinstance(result.exception, SystemExit), result.exception
-    assert result.stdout == ""
-    lines = result.stderr.splitlines()
-    assert len(lines) == 1, result.stderr
-    assert lines[0].startswith("Error: ")
-    assert "Traceback" not in result.stderr
-    return lines[0]
 
 
 def test_this_click_keeps_stderr_apart():
@@ -227,20 +196,20 @@ def test_seed_chooses_the_check_and_is_reported():
 
 @pytest.mark.parametrize("wrt, shape", [("W_hx", [2, 2]), ("V", [3, 2]), ("gamma", [3]), ("x[2]", [2])])
 def test_at_gives_a_value_of_the_parameters_shape(wrt, shape):
-    value = derive_json("-n", "3", "-g", "tanh", "--wrt", wrt, "--at", EXAMPLE_VALUES)["value"]
+    value = derive_json("-n", "3", "-g", "tanh", "--wrt", wrt, "--at", VALUES)["value"]
     assert value["shape"] == shape
     assert np.array(value["values"]).shape == tuple(shape)
 
 
 def test_at_typesets_the_value_as_a_matrix():
-    text = ok("derive", "-n", "3", "-g", "tanh", "--at", EXAMPLE_VALUES)
-    value = derive_json("-n", "3", "-g", "tanh", "--at", EXAMPLE_VALUES)["value"]["values"]
+    text = ok("derive", "-n", "3", "-g", "tanh", "--at", VALUES)
+    value = derive_json("-n", "3", "-g", "tanh", "--at", VALUES)["value"]["values"]
     row = " & ".join(f"{x:.6g}" for x in value[0])
     assert rf"\begin{{bmatrix}} {row} \\ " in text
 
 
 def test_at_with_the_generic_activation_is_a_clear_error():
-    line = error_line(run("derive", "-n", "3", "--at", EXAMPLE_VALUES))
+    line = error_line(run("derive", "-n", "3", "--at", VALUES))
     assert "--at needs numbers for g" in line and "--activation tanh" in line
 
 

@@ -30,9 +30,8 @@ from symrnn.jac import JGrad
 from symrnn.numeric import forward
 from symrnn.paths import count_paths
 from symrnn.render import render
-from test_catalogue import goodfellow_closed_forms
 
-from model_oracles import torch_gradients
+from model_oracles import goodfellow_closed_forms, torch_gradients
 
 
 @lru_cache(maxsize=None)

@@ -22,13 +22,12 @@ from pathlib import Path
 
 import pytest
 
+from helpers import error_line, ok, run
 from symrnn import api as api_module
 from symrnn import files as files_module
 from symrnn.errors import Interrupted, OutputError
 from symrnn.files import remove_stale_temporaries, write_output
 from symrnn.report import TOLERANCE, CheckReport, CheckResult
-
-from test_cli import error_line, ok, run
 
 IS_ROOT = hasattr(os, "geteuid") and os.geteuid() == 0
 ARGS = ("derive", "-n", "2")

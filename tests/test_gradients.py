@@ -13,6 +13,7 @@ import torch
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
+from helpers import ELMAN_PARAMETERS, elman
 from symrnn.check import (
     KINK_MARGIN,
     TOLERANCE,
@@ -25,7 +26,6 @@ from symrnn.check import (
 from symrnn.expr import Node
 from symrnn.numeric import forward
 
-from conftest import ELMAN_PARAMETERS, elman
 from oracles import instance_from, torch_elman_gradient
 
 ACTIVATIONS = ("tanh", "sigmoid", "relu", "identity")

@@ -9,11 +9,10 @@ from itertools import islice
 
 import pytest
 
+from helpers import ELMAN_PARAMETERS
 from symrnn.catalogue import get_model
 from symrnn.graph import unroll
 from symrnn.paths import count_paths, exact_digits, iter_paths, list_paths
-
-from conftest import ELMAN_PARAMETERS
 
 READOUT = ("l", "q", "o")
 

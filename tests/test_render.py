@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from helpers import ELMAN_PARAMETERS, REGENERATE, VALUES, compile_latex
 from symrnn.api import derivation_document, document
 from symrnn.catalogue import MODELS, get_model
 from symrnn.cli import cli
@@ -22,11 +23,7 @@ from symrnn.graph import unroll
 from symrnn.paths import count_paths
 from symrnn.render import MAX_TEMPLATE_ITEMS, Sandbox, digits, render
 
-from conftest import ELMAN_PARAMETERS, REGENERATE, pdflatex
-
 GOLDEN = Path(__file__).parent / "golden"
-EXAMPLES = Path(__file__).parent.parent / "examples"
-VALUES = str(EXAMPLES / "elman-values.json")
 
 GOLDEN_CASES = {
     "elman-n3.tex": dict(fmt="latex", standalone=False, options={}),
@@ -87,21 +84,6 @@ COMPILED = [
     (8, "x[3]", "g", False, False),
     (12, "W_hh", "tanh", False, False),
 ]
-
-
-def compile_latex(folder, text: str) -> str:
-    """Compile a document with pdflatex; the log, after asserting it compiled cleanly."""
-    engine = pdflatex()
-    source = folder / "derivation.tex"
-    source.write_text(text, encoding="utf-8")
-    run = subprocess.run([engine, "-interaction=nonstopmode", "-halt-on-error", source.name],
-                         cwd=folder, capture_output=True, text=True, timeout=300)
-    log = (folder / "derivation.log").read_text(errors="replace")
-    assert run.returncode == 0, log[-3000:]
-    assert (folder / "derivation.pdf").stat().st_size > 1000
-    assert "Undefined control sequence" not in log
-    assert "Overfull \\hbox" not in log, "a line runs past the margin"
-    return log
 
 
 @pytest.mark.parametrize("steps, wrt, activation, check, at", COMPILED)

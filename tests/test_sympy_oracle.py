@@ -11,9 +11,9 @@ import numpy as np
 import pytest
 import sympy
 
+from helpers import elman
 from symrnn.check import value_shape
 
-from conftest import elman
 from oracles import instance_from
 
 SIZES = {"d": 2, "m": 2, "K": 3}

@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from helpers import VALUES, compile_latex, error_line, ok, run
 from symrnn.api import document, whole_document
 from symrnn.catalogue import MODELS, get_model
 from symrnn.check import factored_gradient, finite_difference, random_instance, relative_error
@@ -18,9 +19,6 @@ from symrnn.graph import unroll
 from symrnn.paths import count_paths
 from symrnn.render import render
 from symrnn.report import TOLERANCE
-from test_render import VALUES, compile_latex
-
-from test_cli import error_line, ok, run
 
 
 def _activation(name: str) -> str:
