@@ -1,18 +1,28 @@
-"""The library's front door: the whole pipeline in a few calls.
+"""The library: the whole pipeline in a few calls, every option keyword-only and checked as the command line
+checks it (one-line ``SymrnnError`` subclasses, never ``KeyError`` or ``ValueError``).
 
-    >>> from symrnn.api import document
-    >>> from symrnn.render import render
-    >>> print(render(document("elman", steps=3), "markdown"))  # doctest: +SKIP
+    >>> import symrnn
+    >>> result = symrnn.derive("elman", 3, activation="tanh")
+    >>> report = symrnn.check(result)                 # complex steps, or reverse mode for large graphs
+    >>> text = symrnn.render(result, "markdown", check=report)
+    >>> symrnn.evaluate(result, {"W_hx": [[0.5, -0.3], [0.1, 0.8]], ...})  # doctest: +SKIP
+
+``document`` does all of it at once, as ``symrnn derive`` does.
 """
 
 from __future__ import annotations
 
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
 from itertools import islice
+from typing import Literal, Union
 
 from . import validate
 from .activations import ACTIVATIONS
 from .catalogue import MAX_LAYERS, MODELS, READOUTS, get_model
-from .derivation import FORMS, Derivation, derive, derive_whole
+from .derivation import FORMS, Derivation, derive_whole
+from .derivation import derive as derive_one
 from .errors import CheckFailed, InputError
 from .graph import GENERIC, unroll
 from .latex import NotationPrinter
@@ -20,105 +30,150 @@ from .limits import MAX_COUNT_STEPS, MAX_LIST, MAX_PATHS, MAX_PATHS_LIMIT, MAX_S
 from .models import Model
 from .paths import count_paths, iter_paths
 from .present import Document, Value, Whole, model_equations, present, present_whole
+from .rendering import render as render_document
 from .report import CheckReport
+
+Form = Literal["auto", "paths", "factored", "both"]
+Format = Literal["latex", "markdown", "json"]
+ActivationName = Literal["g", "tanh", "sigmoid", "relu", "identity", "relu-active"]
+ReadoutName = Literal["final", "every"]
 
 DEFAULT_LIST = 20
 """How many paths ``path_report`` lists when not told."""
 
-
-def document(model: str, steps: int, wrt: str | None = None, loss: str | None = None,
-             activation: str = GENERIC, check: bool = False, seed: int = 0,
-             values: str | None = None, max_paths: int = MAX_PATHS, position: int | None = None,
-             layers: int | None = None, readout: str | None = None, form: str = "auto") -> Document:
-    """Derive, optionally check and evaluate, and present: everything ``symrnn derive`` prints."""
-    _validate_derive(model, steps, wrt, loss, activation, check, seed, values, max_paths, position, layers, readout,
-                     form)
-    derivation = derive(get_model(model, layers, readout), steps, wrt, loss, activation, max_paths, position, form)
-    report = _run_check(derivation, seed) if check else None
-    value = evaluate_at(derivation, values) if values else None
-    return present(derivation, report, value)
-
-
 ALL = "all"
-"""``--wrt all``: the gradient with respect to every parameter."""
+"""``wrt="all"``: the gradient with respect to every parameter."""
 
 
-def derivation_document(model: str, steps: int, wrt: str | None = None, loss: str | None = None,
-                        activation: str = GENERIC, check: bool = False, seed: int = 0, values: str | None = None,
-                        max_paths: int = MAX_PATHS, position: int | None = None, layers: int | None = None,
-                        readout: str | None = None, form: str = "auto") -> Document | Whole:
-    """What ``symrnn derive`` prints: one parameter's derivation, or with ``wrt="all"`` the whole gradient."""
-    _validate_derive(model, steps, wrt, loss, activation, check, seed, values, max_paths, position, layers, readout,
-                     form)
-    if wrt != ALL:
-        return document(model, steps, wrt, loss, activation, check, seed, values, max_paths, position, layers,
-                        readout, form)
-    if form in ("paths", "both"):
-        raise InputError(f"--wrt all gives the factored form (one recursion for every parameter); --form {form} "
-                         f"lists the paths of one parameter: give --wrt NAME")
-    return whole_document(model, steps, loss, activation, check, seed, values, position, layers, readout)
+@dataclass(frozen=True)
+class Gradient:
+    """The whole gradient (``wrt="all"``): a derivation for every parameter the loss depends on, in the model's
+    order, all sharing one recursion."""
+
+    parts: tuple[Derivation, ...]
 
 
-def whole_document(model: str, steps: int, loss: str | None = None, activation: str = GENERIC, check: bool = False,
-                   seed: int = 0, values: str | None = None, position: int | None = None, layers: int | None = None,
-                   readout: str | None = None) -> Whole:
-    """The gradient with respect to every parameter (``--wrt all``): one recursion, a local sum per parameter."""
-    _validate_derive(model, steps, None, loss, activation, check, seed, values, MAX_PATHS, position, layers, readout,
-                     "factored")
-    derivations = derive_whole(get_model(model, layers, readout), steps, loss, activation, position)
-    checks = _run_checks(derivations, seed) if check else (None,) * len(derivations)
-    evaluated = tuple(evaluate_at(d, values) if values else None for d in derivations)
-    return present_whole(derivations, checks, evaluated)
+Result = Union[Derivation, Gradient]
+"""What ``derive`` returns: one parameter's derivation, or the whole gradient."""
 
 
-def _validate_derive(model: object, steps: object, wrt: object, loss: object, activation: object, check: object,
-                     seed: object, values: object, max_paths: object, position: object, layers: object,
-                     readout: object, form: object) -> None:
-    """Every option of a derivation, checked as the command line checks it."""
+def derive(model: str | Model, steps: int, *, wrt: str | None = None, loss: str | None = None,
+           activation: ActivationName = "g", form: Form = "auto", position: int | None = None,
+           layers: int | None = None, readout: ReadoutName | None = None, max_paths: int = MAX_PATHS) -> Result:
+    """∂loss/∂wrt for ``model`` (a built-in model's name, or a Model) unrolled over ``steps`` steps: the sum over
+    paths, the factored recursion, or both (``form``); with ``wrt="all"`` every parameter's gradient."""
     found = _model(model, layers, readout)
     validate.whole_number("--steps", steps, 1, MAX_STEPS)
     validate.name("--wrt", wrt, found.default_wrt)
     validate.name("--loss", loss, found.loss)
     validate.choice("--activation", activation, ACTIVATIONS)
-    validate.flag("--check", check)
-    validate.whole_number("--seed", seed, 0, MAX_SEED)
-    validate.name("--at", values, "values.json")
     validate.whole_number("--max-paths", max_paths, 1, MAX_PATHS_LIMIT)
     validate.optional_number("--position", position, 1)
     validate.choice("--form", form, FORMS)
+    if wrt != ALL:
+        return derive_one(found, steps, wrt, loss, activation, max_paths, position, form)
+    if form in ("paths", "both"):
+        raise InputError(f"--wrt all gives the factored form (one recursion for every parameter); --form {form} "
+                         f"lists the paths of one parameter: give --wrt NAME")
+    return Gradient(derive_whole(found, steps, loss, activation, position))
+
+
+def check(result: Result, *, seed: int = 0) -> CheckReport | tuple[CheckReport, ...]:
+    """The derivation proved at random values drawn from ``seed`` (one report, or one per part of a Gradient)."""
+    validate.whole_number("--seed", seed, 0, MAX_SEED)
+    from .checking import check_many  # NumPy is imported only when numbers are asked for
+
+    reports = check_many(_parts(result), seed)
+    return reports if isinstance(result, Gradient) else reports[0]
+
+
+def evaluate(result: Result, values: Mapping | str | os.PathLike) -> Value | tuple[Value, ...]:
+    """The derived gradient at ``values``: a mapping (numbers, nested lists or NumPy arrays) or a JSON or YAML
+    values file, from the derived expressions only (never autodiff or finite differences)."""
+    found = tuple(_evaluated(d, values) for d in _parts(result))
+    return found if isinstance(result, Gradient) else found[0]
+
+
+def document(model: str | Model, steps: int, *, wrt: str | None = None, loss: str | None = None,
+             activation: ActivationName = "g", form: Form = "auto", position: int | None = None,
+             layers: int | None = None, readout: ReadoutName | None = None, max_paths: int = MAX_PATHS,
+             check: bool = False, seed: int = 0, values: Mapping | str | os.PathLike | None = None) -> Document | Whole:
+    """Derive, optionally check and evaluate, and present: everything ``symrnn derive`` prints."""
+    validate.flag("--check", check)
+    validate.whole_number("--seed", seed, 0, MAX_SEED)
+    if not isinstance(values, (Mapping, os.PathLike)):
+        validate.name("--at", values, "values.json")
+    result = derive(model, steps, wrt=wrt, loss=loss, activation=activation, form=form, position=position,
+                    layers=layers, readout=readout, max_paths=max_paths)
+    reports = _checked(result, seed) if check else None
+    evaluated = evaluate(result, values) if values is not None else None
+    return _present(result, reports, evaluated)
+
+
+def render(result: Result | Document | Whole, fmt: Format = "latex", *, standalone: bool = False,
+           template_dir: str | None = None, check: CheckReport | tuple[CheckReport, ...] | None = None,
+           value: Value | tuple[Value, ...] | None = None) -> str:
+    """A derivation (with its ``check`` report and ``value``, when given) or a document as LaTeX, Markdown or JSON."""
+    if isinstance(result, (Derivation, Gradient)):
+        result = _present(result, check, value)
+    elif check is not None or value is not None:
+        raise InputError("a document already holds its check and value: pass check= and value= with a derivation")
+    return render_document(result, fmt, standalone, template_dir)
+
+
+def _checked(result: Result, seed: int) -> CheckReport | tuple[CheckReport, ...]:
+    return check(result, seed=seed)
+
+
+def _parts(result: Result) -> tuple[Derivation, ...]:
+    if isinstance(result, Gradient):
+        return result.parts
+    if isinstance(result, Derivation):
+        return (result,)
+    raise InputError(f"expected what symrnn.derive returns, not {type(result).__name__}")
+
+
+def _present(result: Result, reports, values) -> Document | Whole:
+    """The document of a derivation, or of the whole gradient, with its check and value where given."""
+    if isinstance(result, Gradient):
+        count = len(result.parts)
+        return present_whole(result.parts, reports or (None,) * count, values or (None,) * count)
+    return present(result, reports, values)
 
 
 def _model(model: object, layers: object, readout: object) -> Model:
     """The model the options name, with its layers and readout, each option checked."""
-    return get_model(validate.choice("--model", model, MODELS),
-                     validate.optional_number("--layers", layers, 1, MAX_LAYERS),
-                     validate.optional_choice("--readout", readout, READOUTS))
+    validate.optional_number("--layers", layers, 1, MAX_LAYERS)
+    validate.optional_choice("--readout", readout, READOUTS)
+    if isinstance(model, Model):
+        if layers is not None or readout is not None:
+            raise InputError("--layers and --readout choose a variant of a built-in model; build the Model you "
+                             "want instead")
+        return model
+    return get_model(validate.choice("--model", model, MODELS), layers, readout)
 
 
-def _run_check(derivation: Derivation, seed: int) -> CheckReport:
-    return _run_checks((derivation,), seed)[0]
-
-
-def _run_checks(derivations: tuple[Derivation, ...], seed: int) -> tuple[CheckReport, ...]:
-    from .check import check_many  # NumPy is imported only when numbers are asked for
-
-    return check_many(derivations, seed)
-
-
-def evaluate_at(derivation: Derivation, path: str) -> Value:
-    """The derived gradient at the values in a file, from the derived expressions only."""
+def _evaluated(derivation: Derivation, values: object) -> Value:
+    """The derived gradient at the values in a mapping or a file."""
     import numpy as np
 
-    from .check import derived_gradient
-    from .values import load_values
+    from .checking import derived_gradient
+    from .values import load_values, values_from
 
     if derivation.graph.activation == GENERIC and GENERIC in derivation.model.functions:
         raise InputError("--at needs numbers for g: add --activation tanh, sigmoid, relu or identity")
-    instance = load_values(path, derivation.model, derivation.steps)
+    if isinstance(values, Mapping):
+        instance, where = values_from(values, derivation.model, derivation.steps), "the given values"
+    elif isinstance(values, (str, os.PathLike)):
+        path = os.fspath(values)
+        validate.name("--at", path, "values.json")
+        instance, where = load_values(path, derivation.model, derivation.steps), f"the values in {path}"
+    else:
+        raise InputError(f"values must be a mapping or the path of a JSON or YAML file, not {type(values).__name__}")
     with np.errstate(all="ignore"):
         gradient = derived_gradient(derivation, instance, derivation.graph.activation)
     if not np.all(np.isfinite(gradient)):
-        raise CheckFailed(f"the gradient at the values in {path} is not finite (the forward pass overflows); "
+        raise CheckFailed(f"the gradient at {where} is not finite (the forward pass overflows); "
                           "use values of a sensible size")
     return Value(gradient.shape, gradient.tolist(), latex_matrix(gradient))
 
@@ -162,8 +217,8 @@ def catalogue() -> list[dict]:
     return [describe(model) for model in MODELS.values()]
 
 
-def path_report(model: str, steps: int, wrt: str | None = None, loss: str | None = None,
-                position: int | None = None, layers: int | None = None, readout: str | None = None,
+def path_report(model: str | Model, steps: int, *, wrt: str | None = None, loss: str | None = None,
+                position: int | None = None, layers: int | None = None, readout: ReadoutName | None = None,
                 limit: int = DEFAULT_LIST) -> dict:
     """The exact number of paths from wrt to the loss, and the first ``limit`` of them (at most MAX_LIST), as an
     iterator that makes one path at a time."""

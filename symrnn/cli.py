@@ -19,14 +19,14 @@ import click
 
 from . import __version__
 from .activations import ACTIVATIONS
-from .api import DEFAULT_LIST, catalogue, derivation_document, failed, path_report
+from .api import DEFAULT_LIST, catalogue, document, failed, path_report
 from .catalogue import MODELS, READOUTS
 from .derivation import AUTO_PATHS, FORMS
 from .errors import CheckFailed, Interrupted, OutputError, SymrnnError
 from .files import write_output
 from .limits import MAX_COUNT_STEPS, MAX_LIST, MAX_PATHS, MAX_PATHS_LIMIT, MAX_SEED, MAX_STEPS
 from .paths import exact_digits
-from .render import FORMATS, render
+from .rendering import FORMATS, render
 from .report import TOLERANCE
 
 STOPPING_SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name))
@@ -234,8 +234,8 @@ def derive(model: str, steps: int, wrt: str | None, loss: str | None, position: 
     symrnn derive -m gru -n 5 --wrt all --check     the whole gradient, checked
     """
     with reporting():
-        doc = derivation_document(model, steps, wrt, loss, activation, check, seed, values, max_paths, position,
-                                  layers, readout, form)
+        doc = document(model, steps, wrt=wrt, loss=loss, activation=activation, form=form, position=position,
+                       layers=layers, readout=readout, max_paths=max_paths, check=check, seed=seed, values=values)
         text = render(doc, fmt, standalone, template_dir)
         problem = _check_failure(doc, output)
         if output is None:
@@ -297,7 +297,8 @@ def paths(model: str, steps: int, wrt: str | None, loss: str | None, position: i
     symrnn paths -m lstm -n 4 --limit 5                the first five paths from W_f to o
     """
     with reporting(), exact_digits():
-        report = path_report(model, steps, wrt, loss, position, layers, readout, 0 if count_only else limit)
+        report = path_report(model, steps, wrt=wrt, loss=loss, position=position, layers=layers, readout=readout,
+                             limit=0 if count_only else limit)
         lines = _paths_json(report, count_only) if fmt == "json" else _paths_text(report, count_only)
         for line in lines:
             _emit(line)

@@ -21,7 +21,7 @@ from .report import CheckReport
 
 LINE_WIDTH = 56
 """Visible characters per displayed line, a continuation line's indent included; longer products are
-broken. Calibrated by compiling the widest derivations (tests/test_render.py checks for overfull lines)."""
+broken. Calibrated by compiling the widest derivations (tests/test_rendering.py checks for overfull lines)."""
 
 _MARKUP = re.compile(r"\\(?:operatorname|mathbf|tilde|hat|left|right(?!arrow))|\\[,;! ]|[{}^_ ]")
 _SYMBOL = re.compile(r"\\[a-zA-Z]+")

@@ -15,6 +15,7 @@ import json
 import math
 import re
 import reprlib
+from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
@@ -28,8 +29,25 @@ from .numeric import Instance
 
 def load_values(path: str, model: Model, steps: int) -> Instance:
     """The instance a values file describes, or a one-line InputError naming the file and what is wrong."""
-    data = _read(path)
-    path = _shown(path)
+    return _instance(_read(path), model, steps, _shown(path))
+
+
+def values_from(data: Mapping, model: Model, steps: int) -> Instance:
+    """The instance a mapping from Python describes (numbers, nested lists or NumPy arrays), checked as a file is."""
+    plain = {key: _plain(value) for key, value in data.items()}
+    if not all(isinstance(key, str) for key in plain):
+        raise InputError("the values' keys must be names (strings) such as W_hx")
+    return _instance(plain, model, steps, "the values")
+
+
+def _plain(value: object) -> object:
+    """NumPy arrays and numbers as the lists and numbers a file holds."""
+    tolist = getattr(value, "tolist", None)
+    return tolist() if callable(tolist) else value
+
+
+def _instance(data: dict, model: Model, steps: int, path: str) -> Instance:
+    """The instance ``data`` describes; ``path`` names where it came from in messages."""
     _check_names(data, model, path)
     sizes: dict[str, tuple[int, str]] = {"steps": (steps, "--steps")}
     arrays = {p.name: _array(data[p.name], p, p.shape, sizes, path) for p in model.params}

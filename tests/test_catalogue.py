@@ -16,7 +16,7 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from symrnn.catalogue import MODELS, get_model, model
-from symrnn.check import (
+from symrnn.checking import (
     KINK_MARGIN,
     TOLERANCE,
     check,

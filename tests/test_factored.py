@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from symrnn.api import document
 from symrnn.catalogue import MODELS, get_model
-from symrnn.check import (
+from symrnn.checking import (
     KINK_MARGIN,
     TOLERANCE,
     derived_gradient,
@@ -29,7 +29,7 @@ from symrnn.graph import unroll
 from symrnn.jac import JGrad
 from symrnn.numeric import forward
 from symrnn.paths import count_paths
-from symrnn.render import render
+from symrnn.rendering import render
 
 from model_oracles import goodfellow_closed_forms, torch_gradients
 
@@ -134,7 +134,7 @@ def test_at_uses_the_factored_form_when_there_are_no_paths(tmp_path):
 def test_json_carries_the_factored_form():
     import json
 
-    from symrnn.render import to_json
+    from symrnn.rendering import to_json
     data = json.loads(to_json(document("goodfellow", 2, wrt="W", form="factored")))
     assert data["form"] == "factored" and data["paths"] == [] and data["path_count"] == 3
     assert [r["gradient"] for r in data["factored"]["recursions"]] == [

@@ -546,10 +546,9 @@ def fail_checks(monkeypatch, problem: str | None = None) -> None:
     else:
         result = CheckResult("tanh", None, None, False, None, problem)
     report = CheckReport((("m", 3), ("d", 2)), 0, TOLERANCE, 1e-20, (result,))
-    monkeypatch.setattr(api_module, "_run_check", lambda derivation, seed: report)
-    # --wrt all may check every parameter at once (one report per derivation)
-    monkeypatch.setattr(api_module, "_run_checks", lambda derivations, seed: (report,) * len(derivations),
-                        raising=False)
+    # --wrt all checks every parameter at once: one report per part of the Gradient
+    monkeypatch.setattr(api_module, "_checked", lambda result, seed: (report,) * len(result.parts)
+                        if isinstance(result, api_module.Gradient) else report)
 
 
 @pytest.mark.parametrize("wrt", [[], ["--wrt", "all"]], ids=["one", "all"])

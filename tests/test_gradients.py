@@ -14,7 +14,7 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from helpers import ELMAN_PARAMETERS, elman
-from symrnn.check import (
+from symrnn.checking import (
     KINK_MARGIN,
     TOLERANCE,
     derived_gradient,
@@ -93,7 +93,7 @@ def test_elman_equals_pytorch_rnn_cell(nonlinearity, steps):
 @pytest.mark.parametrize("steps", range(1, 9))
 def test_check_passes_for_every_parameter_up_to_eight_steps(wrt, steps):
     """The issue's bar: --check passes for every parameter of elman at n = 1..8."""
-    from symrnn.check import check
+    from symrnn.checking import check
 
     report = check(elman(steps, wrt), seed=steps)
     assert report.passed, report
@@ -104,7 +104,7 @@ def test_a_wrong_gradient_is_caught():
     """The check can fail: a derivation missing one path disagrees with finite differences."""
     from dataclasses import replace
 
-    from symrnn.check import check
+    from symrnn.checking import check
 
     derivation = elman(3)
     broken = replace(derivation, paths=derivation.paths[1:])

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from symrnn import check, limits
+from symrnn import checking as check
+from symrnn import limits
 from symrnn.catalogue import MAX_LAYERS
 
 README = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")

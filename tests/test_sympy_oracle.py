@@ -12,7 +12,7 @@ import pytest
 import sympy
 
 from helpers import elman
-from symrnn.check import value_shape
+from symrnn.checking import value_shape
 
 from oracles import instance_from
 

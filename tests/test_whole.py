@@ -11,13 +11,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from helpers import VALUES, compile_latex, error_line, ok, run
-from symrnn.api import document, whole_document
+from symrnn.api import document
 from symrnn.catalogue import MODELS, get_model
-from symrnn.check import factored_gradient, finite_difference, random_instance, relative_error
+from symrnn.checking import factored_gradient, finite_difference, random_instance, relative_error
 from symrnn.derivation import derive, derive_whole
 from symrnn.graph import unroll
 from symrnn.paths import count_paths
-from symrnn.render import render
+from symrnn.rendering import render
 from symrnn.report import TOLERANCE
 
 
@@ -53,13 +53,13 @@ def test_the_parameters_share_one_recursion(name):
 @pytest.mark.parametrize("steps", [2, 5])
 @pytest.mark.parametrize("name", sorted(MODELS))
 def test_whole_gradient_compiles_with_its_check(tmp_path, name, steps):
-    whole = whole_document(name, steps, check=True)
+    whole = document(name, steps, wrt="all", check=True)
     assert whole.check.passed
     compile_latex(tmp_path, render(whole, "latex", standalone=True))
 
 
 def test_whole_gradient_with_values_compiles_and_matches_each_parameter(tmp_path):
-    whole = whole_document("elman", 3, activation="tanh", values=VALUES, check=True)
+    whole = document("elman", 3, wrt="all", activation="tanh", values=VALUES, check=True)
     compile_latex(tmp_path, render(whole, "latex", standalone=True))
     for part in whole.parts:
         alone = document("elman", 3, wrt=part.wrt, activation="tanh", values=VALUES)
@@ -67,7 +67,7 @@ def test_whole_gradient_with_values_compiles_and_matches_each_parameter(tmp_path
 
 
 def test_a_dozen_counts_of_over_a_hundred_digits_stay_inside_the_margin(tmp_path):
-    whole = whole_document("gru", 200)
+    whole = document("gru", 200, wrt="all")
     assert all(len(str(part.path_count)) > 100 for part in whole.parts if part.wrt.startswith("U"))
     compile_latex(tmp_path, render(whole, "latex", standalone=True))
 
@@ -97,7 +97,7 @@ def _said(lines) -> list[tuple[str, str]]:
 @pytest.mark.parametrize("steps", range(1, 6))
 @pytest.mark.parametrize("name", sorted(MODELS))
 def test_jacobians_written_with_t_state_exactly_the_jacobians_step_by_step(name, steps):
-    whole = whole_document(name, steps)
+    whole = document(name, steps, wrt="all")
     alone = document(name, steps, wrt=get_model(name).param_names[0], form="factored")
     for concrete, lines in ((whole.jacobians, whole.jacobians_by_step), (alone.jacobians, alone.jacobians_by_step)):
         said = _said(lines)
@@ -110,27 +110,27 @@ def test_jacobians_written_with_t_state_exactly_the_jacobians_step_by_step(name,
 @pytest.mark.parametrize("name", sorted(MODELS))
 def test_the_jacobians_take_as_many_lines_at_twelve_steps_as_at_three(name):
     """Past the first steps, a longer sequence adds steps to a line's range, never a line."""
-    assert len(whole_document(name, 12).jacobians_by_step) == len(whole_document(name, 3).jacobians_by_step)
+    assert len(document(name, 12, wrt="all").jacobians_by_step) == len(document(name, 3, wrt="all").jacobians_by_step)
 
 
 def test_a_jacobian_at_one_step_or_at_a_boundary_keeps_its_own_line():
-    lines = {(line.lhs, line.note) for line in whole_document("elman", 5).jacobians_by_step}
+    lines = {(line.lhs, line.note) for line in document("elman", 5, wrt="all").jacobians_by_step}
     assert (r"D(h^{(t-1)} \rightarrow h^{(t)})", r"t = 2, \dots, 5") in lines
     assert (r"D(W^{hh} \rightarrow h^{(1)})", "") in lines  # h^{0}, not h^{(0)}
     assert (r"D(h^{(5)} \rightarrow l)", "") in lines
     assert (r"D(W^{hx} \rightarrow h^{(t)})", "t = 1, 2, 3") in {
-        (line.lhs, line.note) for line in whole_document("elman", 3).jacobians_by_step}
+        (line.lhs, line.note) for line in document("elman", 3, wrt="all").jacobians_by_step}
 
 
 def test_the_recursion_is_written_once():
-    text = render(whole_document("lstm", 4), "latex")
+    text = render(document("lstm", 4, wrt="all"), "latex")
     assert text.count(r"\nabla_{h^{(3)}} o &") == 1
     assert text.count(r"\paragraph{Backpropagation through time.}") == 1
     assert text.count(r"\frac{\partial o}{\partial ") == len(get_model("lstm").param_names) == 16
 
 
 def test_whole_gradient_is_smaller_than_its_parameters_one_by_one():
-    whole = len(render(whole_document("gru", 5), "latex"))
+    whole = len(render(document("gru", 5, wrt="all"), "latex"))
     alone = sum(len(render(document("gru", 5, wrt=p, form="factored"), "latex")) for p in get_model("gru").param_names)
     assert whole < alone / 4
 
@@ -145,7 +145,7 @@ def test_json_lists_every_parameter_with_its_check():
 
 
 def test_parameters_the_loss_does_not_read_are_named_with_a_zero_gradient():
-    whole = whole_document("scalar", 2, loss="h[2]")
+    whole = document("scalar", 2, wrt="all", loss="h[2]")
     assert [p.wrt for p in whole.parts] == [p for p in get_model("scalar").param_names if p not in ("v", "b_y")]
     assert len(whole.independent) == 2
     markdown = render(whole, "markdown")
@@ -156,7 +156,7 @@ def test_parameters_the_loss_does_not_read_are_named_with_a_zero_gradient():
 def test_markdown_has_every_parameter_and_one_check_table():
     text = ok("derive", "-m", "leaky", "-n", "3", "--wrt", "all", "--check", "-f", "markdown")
     assert text.count("**Check.**") == 1
-    for part in whole_document("leaky", 3).parts:
+    for part in document("leaky", 3, wrt="all").parts:
         assert f"${part.wrt_latex}$ (" in text and f"| ${part.wrt_latex}$ |" in text
 
 

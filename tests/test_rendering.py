@@ -2,7 +2,7 @@
 
 Regenerate the golden files after an intended change, then review the diff:
 
-    SYMRNN_REGENERATE=1 python -m pytest tests/test_render.py
+    SYMRNN_REGENERATE=1 python -m pytest tests/test_rendering.py
 """
 
 from __future__ import annotations
@@ -15,13 +15,13 @@ import pytest
 from click.testing import CliRunner
 
 from helpers import ELMAN_PARAMETERS, REGENERATE, VALUES, compile_latex
-from symrnn.api import derivation_document, document
+from symrnn.api import document
 from symrnn.catalogue import MODELS, get_model
 from symrnn.cli import cli
 from symrnn.errors import InputError
 from symrnn.graph import unroll
 from symrnn.paths import count_paths
-from symrnn.render import MAX_TEMPLATE_ITEMS, Sandbox, digits, render
+from symrnn.rendering import MAX_TEMPLATE_ITEMS, Sandbox, digits, render
 
 GOLDEN = Path(__file__).parent / "golden"
 
@@ -42,7 +42,7 @@ GOLDEN_CASES = {
 def rendered(fmt: str, standalone: bool, options: dict) -> str:
     """What ``symrnn derive --model elman`` prints for these options."""
     settings = {"steps": 3, **options}
-    return render(derivation_document("elman", **settings), fmt, standalone)
+    return render(document("elman", **settings), fmt, standalone)
 
 
 @pytest.mark.parametrize("name", sorted(GOLDEN_CASES))
@@ -51,7 +51,7 @@ def test_output_equals_golden_file(name):
     golden = GOLDEN / name
     if REGENERATE:
         golden.write_text(text, encoding="utf-8")
-    assert golden.exists(), f"no golden file {name}: run SYMRNN_REGENERATE=1 python -m pytest tests/test_render.py"
+    assert golden.exists(), f"no golden file {name}: run SYMRNN_REGENERATE=1 python -m pytest tests/test_rendering.py"
     assert text == golden.read_text(encoding="utf-8")
 
 
@@ -227,7 +227,7 @@ def test_running_out_of_memory_in_a_template_is_one_line(tmp_path, monkeypatch):
 def test_a_bad_template_is_an_input_error_at_the_api(tmp_path):
     write(tmp_path, {"derivation.md.j2": "((( 1 // 0 )))"})
     with pytest.raises(InputError) as caught:
-        render(derivation_document("elman", 2), "markdown", template_dir=str(tmp_path))
+        render(document("elman", 2), "markdown", template_dir=str(tmp_path))
     assert caught.value.exit_code == 2 and "\n" not in str(caught.value)
     assert "derivation.md.j2, line 1: ZeroDivisionError" in str(caught.value)
 
@@ -239,7 +239,7 @@ def test_a_bad_template_is_an_input_error_at_the_api(tmp_path):
 ])
 def test_render_refuses_an_unknown_format_or_a_standalone_that_is_not_a_bool(fmt, standalone, needles):
     with pytest.raises(InputError) as caught:
-        render(derivation_document("elman", 2), fmt, standalone)
+        render(document("elman", 2), fmt, standalone)
     assert caught.value.exit_code == 2 and all(needle in str(caught.value) for needle in needles), caught.value
 
 
@@ -284,7 +284,7 @@ def test_a_standalone_document_takes_a_preamble_of_ones_own(tmp_path):
 def test_the_shipped_templates_are_found_from_a_checkout_that_is_not_installed(monkeypatch):
     """``python -m symrnn`` at the root of a checkout imports the checkout's package, which has no
     symrnn.templates: the templates are then read from the checkout's templates/."""
-    import symrnn.render as render_module
+    import symrnn.rendering as render_module
 
     def missing(name: str):
         raise ModuleNotFoundError(name)

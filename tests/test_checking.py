@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from symrnn.activations import numeric
 from symrnn.catalogue import MODELS, get_model
-from symrnn.check import (
+from symrnn.checking import (
     COMPLEX,
     REVERSE,
     VALUE_BOUND,
