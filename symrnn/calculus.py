@@ -14,6 +14,7 @@ from typing import Callable, Mapping
 import sympy
 
 from .activations import activation
+from .errors import MissingRule
 from .expr import (
     Add,
     Apply,
@@ -98,7 +99,10 @@ def size(expr: Expr, scope: Scope) -> sympy.Symbol:
 
 
 def _d(expr: Expr, scope: Scope) -> Jac | None:
-    return _RULES[type(expr)](expr, scope)
+    rule = _RULES.get(type(expr))
+    if rule is None:
+        raise MissingRule("Jacobian", expr)
+    return rule(expr, scope)
 
 
 def _d_leaf(expr: Node | Param, scope: Scope) -> Jac | None:

@@ -37,3 +37,20 @@ class Interrupted(BaseException):
     def __init__(self, signum: int) -> None:
         super().__init__(signum)
         self.signum = signum
+
+
+class MissingRule(SymrnnError):
+    """An expression that one of symrnn's tables (value, Jacobian, reverse mode, LaTeX) has no rule for: a model
+    uses an operation where symrnn cannot yet take it. Exit status 2, since the model is the input."""
+
+    exit_code = 2
+
+    def __init__(self, table: str, node: object) -> None:
+        name = type(node).__name__
+        super().__init__(f"symrnn has no {table} rule for {name} ({_brief(node)}); this operation cannot be used "
+                         f"there yet: write the equation with the operations the README lists")
+
+
+def _brief(node: object) -> str:
+    text = repr(node)
+    return text if len(text) <= 80 else text[:77] + "..."

@@ -14,7 +14,7 @@ from functools import cached_property
 import sympy
 
 from .calculus import Scope, jacobian
-from .errors import InputError
+from .errors import InputError, MissingRule
 from .expr import (
     Add,
     Apply,
@@ -298,7 +298,9 @@ def _definition(model: Model, name: str) -> Definition:
 
 def _instantiate(ctx: Unrolling, expr: Expr, t: int) -> Expr:
     """Replace every Ref by the node or parameter it names at step t, and g by the activation."""
-    rebuild = _REBUILD[type(expr)]
+    rebuild = _REBUILD.get(type(expr))
+    if rebuild is None:
+        raise MissingRule("unrolling", expr)
     return rebuild(expr, lambda e: _instantiate(ctx, e, t), ctx, t)
 
 

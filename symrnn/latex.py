@@ -15,6 +15,7 @@ import sympy
 from sympy.printing.latex import LatexPrinter
 
 from .activations import ACTIVATIONS
+from .errors import MissingRule
 from .expr import (
     Add,
     Apply,
@@ -75,6 +76,12 @@ class NotationPrinter(LatexPrinter):
     """Prints values and Jacobians of one unrolled graph in its model's notation."""
 
     printmethod = "_symrnn_latex"
+
+    def emptyPrinter(self, expr: object) -> str:  # noqa: N802 - SymPy's name
+        """An expression with no _print_ method here: an error naming it, never its repr typeset as text."""
+        if isinstance(expr, str):
+            return expr
+        raise MissingRule("LaTeX", expr)
 
     def __init__(self, graph: Graph, last: str | None = None, at: int | None = None) -> None:
         super().__init__()

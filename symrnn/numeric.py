@@ -14,6 +14,7 @@ from typing import Callable, Mapping
 import numpy as np
 
 from .activations import numeric as activation_functions
+from .errors import MissingRule
 from .expr import (
     Add,
     Apply,
@@ -90,10 +91,16 @@ class Evaluator:
         return activation_functions(self.activation if name == GENERIC else name)
 
     def value(self, expr: Expr) -> np.ndarray:
-        return _VALUE[type(expr)](expr, self)
+        rule = _VALUE.get(type(expr))
+        if rule is None:
+            raise MissingRule("value", expr)
+        return rule(expr, self)
 
     def matrix(self, jac: Jac, formulas: Mapping[Jac, Jac]) -> np.ndarray:
-        return _MATRIX[type(jac)](jac, self, formulas)
+        rule = _MATRIX.get(type(jac))
+        if rule is None:
+            raise MissingRule("matrix", jac)
+        return rule(jac, self, formulas)
 
 
 def forward(graph: Graph, instance: Instance, activation: str,

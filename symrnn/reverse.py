@@ -12,7 +12,7 @@ from typing import Callable
 
 import numpy as np
 
-from .errors import CheckFailed
+from .errors import MissingRule
 from .expr import (
     Add,
     Apply,
@@ -69,7 +69,7 @@ class _Sweep:
         """Add ``bar`` (∂loss/∂expr) into the adjoints of what ``expr`` reads."""
         rule = _BACK.get(type(expr))
         if rule is None:
-            raise CheckFailed(f"the reverse-mode reference has no rule for {type(expr).__name__}; use fewer steps")
+            raise MissingRule("reverse-mode", expr)
         rule(expr, np.asarray(bar), self)
 
     def leaf(self, expr: Node | Param, bar: np.ndarray) -> None:

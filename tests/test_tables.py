@@ -1,0 +1,69 @@
+"""Every kind of expression is covered by every table that meets it (values, Jacobians, unrolling, reverse mode,
+LaTeX), and a kind a table does not cover fails with one clear line, never a KeyError or a repr typeset as text."""
+
+from __future__ import annotations
+
+from typing import get_args
+
+import numpy as np
+import pytest
+
+from symrnn import calculus, graph, numeric, reverse
+from symrnn.activations import ACTIVATIONS, CONCRETE
+from symrnn.activations import numeric as activation_numbers
+from symrnn.catalogue import get_model
+from symrnn.errors import MissingRule
+from symrnn.expr import ApplyDeriv, Concat, Expr, Node, Reciprocal, Ref, Softmax, TimeSum
+from symrnn.jac import Jac
+from symrnn.latex import NotationPrinter
+
+VALUES = set(get_args(Expr))
+JACOBIANS = set(get_args(Jac))
+
+UNROLLED_AWAY = {Ref, TimeSum}
+"""Written in model definitions only: unrolling replaces them by nodes and sums."""
+
+ONLY_IN_JACOBIANS = {ApplyDeriv, Reciprocal}
+"""g'(a) and 1/v appear in Jacobians, never in a model's equations."""
+
+NOT_DIFFERENTIATED_ALONE = {Softmax, Concat}
+"""softmax is differentiated inside CrossEntropy, CONCAT as the vector of a MatVec (by column blocks)."""
+
+
+def test_the_expression_kinds_are_known():
+    assert len(VALUES) == 23 and len(JACOBIANS) == 17
+
+
+@pytest.mark.parametrize("table, name, covers", [
+    (graph._REBUILD, "unrolling", VALUES - ONLY_IN_JACOBIANS),
+    (numeric._VALUE, "value", VALUES - UNROLLED_AWAY),
+    (reverse._BACK, "reverse mode", VALUES - UNROLLED_AWAY - ONLY_IN_JACOBIANS),
+    (calculus._RULES, "Jacobian", VALUES - UNROLLED_AWAY - ONLY_IN_JACOBIANS - NOT_DIFFERENTIATED_ALONE),
+    (numeric._MATRIX, "matrix", JACOBIANS),
+], ids=["unrolling", "value", "reverse", "jacobian", "matrix"])
+def test_every_table_covers_every_kind_it_meets(table, name, covers):
+    missing = sorted(kind.__name__ for kind in covers if kind not in table)
+    assert missing == [], f"the {name} table has no rule for {missing}"
+
+
+def test_the_printer_prints_every_kind():
+    missing = sorted(kind.__name__ for kind in VALUES | JACOBIANS
+                     if not hasattr(NotationPrinter, f"_print_{kind.__name__}"))
+    assert missing == []
+
+
+def test_every_activation_has_its_latex_and_derivative_and_numbers():
+    for name, act in ACTIVATIONS.items():
+        assert act.latex and act.derivative("h", "a", False)
+    for name in CONCRETE:
+        g, slope = activation_numbers(name)
+        assert np.all(np.isfinite(g(np.array([-2.0, 0.5])))) and np.all(np.isfinite(slope(np.array([-2.0, 0.5]))))
+
+
+def test_a_kind_without_a_rule_is_one_clear_line():
+    unrolled = graph.unroll(get_model("elman"), 1)
+    with pytest.raises(MissingRule) as caught:
+        calculus.jacobian(Softmax(Node("l")), calculus.Scope(Node("l"), Node("p"), {}, {}))
+    assert "no Jacobian rule for Softmax" in str(caught.value) and caught.value.exit_code == 2
+    with pytest.raises(MissingRule, match="no LaTeX rule for object"):
+        NotationPrinter(unrolled).doprint(object())
