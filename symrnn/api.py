@@ -27,6 +27,7 @@ from .errors import CheckFailed, InputError
 from .graph import GENERIC, unroll
 from .latex import NotationPrinter
 from .limits import MAX_COUNT_STEPS, MAX_LIST, MAX_PATHS, MAX_PATHS_LIMIT, MAX_SEED, MAX_STEPS
+from .modelfile import is_model_file, load_model
 from .models import Model
 from .paths import count_paths, iter_paths
 from .present import Document, Value, Whole, model_equations, present, present_whole
@@ -150,6 +151,12 @@ def _model(model: object, layers: object, readout: object) -> Model:
             raise InputError("--layers and --readout choose a variant of a built-in model; build the Model you "
                              "want instead")
         return model
+    if isinstance(model, str) and is_model_file(model):
+        if layers is not None or readout is not None:
+            raise InputError("--layers and --readout choose a variant of a built-in model; write it in the file")
+        return load_model(model)
+    if isinstance(model, str) and model not in MODELS:
+        raise InputError(f"--model must be one of {', '.join(MODELS)}, or a model file (NAME.yaml), not {model!r}")
     return get_model(validate.choice("--model", model, MODELS), layers, readout)
 
 

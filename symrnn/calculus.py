@@ -49,6 +49,7 @@ from .jac import (
     JLogSoftmax,
     JMatrix,
     JNeg,
+    JOuter,
     JProduct,
     JRow,
     JScalar,
@@ -372,3 +373,17 @@ _SIMPLIFY: dict[type, Callable[[Jac], Jac]] = {
     JNeg: _simplify_neg,
     JTranspose: _simplify_transpose,
 }
+
+
+def in_shape(first: Jac, column: Jac | None) -> Jac:
+    """A term D(wrt → v)^T ∇_v L in the variable's own shape (``first`` the edge leaving the variable, ``column``
+    what reaches v from the loss, None when nothing does): when the edge ends in u^T ⊗ I (a weight matrix W in
+    W u), the reshaped transpose is the outer product (rest^T column) u^T; a negated edge gives the negated term."""
+    if isinstance(first, JNeg):
+        return JNeg(in_shape(first.arg, column))
+    tail = (column,) if column is not None else ()
+    factors = first.factors if isinstance(first, JProduct) else (first,)
+    if isinstance(factors[-1], JKron):
+        rest = tuple(JTranspose(f) for f in reversed(factors[:-1]))
+        return JOuter(product(rest + tail), factors[-1].vector)
+    return simplify(JProduct((JTranspose(first),) + tail))

@@ -166,8 +166,9 @@ def _with_options(command, options: list):
 
 def _model_option_list(max_steps: int) -> list:
     return [
-        click.option("--model", "-m", type=click.Choice(list(MODELS)), default="elman", show_default=True,
-                     help="Built-in model ('symrnn models' lists them with their equations)."),
+        click.option("--model", "-m", metavar="NAME|FILE", default="elman", show_default=True,
+                     help=f"A built-in model ({', '.join(MODELS)}; 'symrnn models' shows their equations) or a "
+                          "model file, NAME.yaml (see the README's model files)."),
         click.option("--steps", "-n", type=click.IntRange(1, max_steps), default=3, show_default=True,
                      help=f"Time steps to unroll (1 to {max_steps})."),
         click.option("--wrt", metavar="NAME",

@@ -11,12 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cached_property
 
-from .calculus import product, simplify
+from .calculus import in_shape, product
 from .errors import InputError
 from .expr import Node
 from .factored import Factored, factor, factor_many
 from .graph import GENERIC, Graph, unroll
-from .jac import Jac, JEdge, JIdentity, JKron, JName, JOuter, JProduct, JTranspose
+from .jac import Jac, JEdge, JIdentity, JName, JProduct, JTranspose
 from .limits import MAX_PATHS
 from .models import Model
 from .paths import Path, count_paths, edges_of, list_paths
@@ -233,17 +233,8 @@ def _term(graph: Graph, edges: tuple[tuple[str, str], ...], names: dict[tuple, J
 
 
 def _shaped(first: Jac, upstream: tuple[Jac, ...]) -> Jac:
-    """A path's contribution in the variable's own shape: (upstream · first)^T, reshaped.
-
-    When the first edge ends in v^T ⊗ I (a weight matrix W in W v), the reshaped
-    transpose is the outer product (rest^T upstream^T) v^T.
-    """
-    factors = first.factors if isinstance(first, JProduct) else (first,)
-    column = (JTranspose(JProduct(upstream)),) if upstream else ()
-    if isinstance(factors[-1], JKron):
-        rest = tuple(JTranspose(f) for f in reversed(factors[:-1]))
-        return JOuter(product(rest + column), factors[-1].vector)
-    return simplify(JProduct((JTranspose(first),) + column))
+    """A path's contribution in the variable's own shape: (upstream · first)^T, reshaped."""
+    return in_shape(first, JTranspose(JProduct(upstream)) if upstream else None)
 
 
 def _jacobians(graph: Graph, edge_lists) -> tuple[tuple[JEdge, Jac], ...]:

@@ -16,9 +16,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cached_property
 
-from .calculus import product, simplify
+from .calculus import in_shape, product, simplify
 from .graph import Graph
-from .jac import Jac, JEdge, JGrad, JIdentity, JKron, JOuter, JProduct, JSum, JTranspose
+from .jac import Jac, JEdge, JGrad, JIdentity, JProduct, JSum, JTranspose
 from .paths import _counts_to
 
 
@@ -130,14 +130,7 @@ def _term(graph: Graph, edge, loss: str, relevant: set[str], used: dict) -> Jac:
     (an outer product ∇ x^T where the edge is a weight matrix's)."""
     first = graph.edge[(edge.source, edge.target)].jacobian
     used[(edge.source, edge.target)] = None
-    column = _column(graph, edge.target, loss, relevant, used)
-    if column is None:
-        return simplify(JTranspose(first))
-    factors = first.factors if isinstance(first, JProduct) else (first,)
-    if isinstance(factors[-1], JKron):
-        rest = tuple(JTranspose(f) for f in reversed(factors[:-1]))
-        return JOuter(product(rest + (column,)), factors[-1].vector)
-    return simplify(JProduct((JTranspose(first), column)))
+    return in_shape(first, _column(graph, edge.target, loss, relevant, used))
 
 
 def _column(graph: Graph, v: str, loss: str, relevant: set[str], used: dict) -> Jac | None:

@@ -1,0 +1,189 @@
+"""Model files: a network written as YAML, its equations in the math language of ``grammar.py``.
+
+    name: elman
+    dimensions: {d: input size, m: hidden units, K: classes}
+    parameters: {W_hx: {shape: [m, d], latex: 'W^{hx}'}, W_hh: [m, m], b_h: [m], h_0: [m], V: [K, m], gamma: [K]}
+    inputs: {x: [d]}
+    labels: {y: K}
+    states: {h: h_0}
+    step: |
+      a = W_hx x + W_hh h[t-1] + b_h   # inline
+      h = g(a)
+    readout: |
+      l = V h[n] + gamma
+      q = logsoftmax(l)
+      o = -q[y]
+    loss: o
+
+The file is read with PyYAML's safe loader and never evaluated; every error is one line naming the file, the
+line and the column.
+"""
+
+from __future__ import annotations
+
+import re
+
+import yaml
+
+from .expr import Ref, walk
+from .grammar import ANY, ModelFileError, Parser, Scope, Where
+from .models import ZERO, Definition, Dim, Model, Symbol
+
+MAX_MODEL_BYTES = 2**20
+"""Largest model file: 1 MiB (a model of a hundred equations is a few KB)."""
+
+KEYS = ("name", "title", "source", "dimensions", "parameters", "inputs", "labels", "states", "step", "readout",
+        "loss", "wrt", "latex")
+
+_GREEK = {"alpha", "beta", "gamma", "delta", "epsilon", "eta", "theta", "lambda", "mu", "sigma", "tau", "phi", "psi",
+          "omega", "rho", "xi", "zeta", "kappa", "nu", "pi", "chi", "iota", "upsilon"}
+
+
+def is_model_file(text: str) -> bool:
+    """Whether a --model value names a file rather than a built-in model."""
+    return text.endswith((".yaml", ".yml")) or "/" in text
+
+
+def load_model(path: str) -> Model:
+    """The Model a model file describes, or a ModelFileError naming the file, line and column."""
+    try:
+        with open(path, "rb") as handle:
+            raw = handle.read(MAX_MODEL_BYTES + 1)
+    except OSError as error:
+        raise ModelFileError(f"cannot read model file {path}: {error.strerror or error}") from None
+    if len(raw) > MAX_MODEL_BYTES:
+        raise ModelFileError(f"{path} is larger than the limit for a model file, 1 MiB ({MAX_MODEL_BYTES:,} bytes)")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise ModelFileError(f"{path}: byte {raw[error.start]:#04x} at offset {error.start} is not UTF-8") from None
+    return model_from_text(text, path)
+
+
+def model_from_text(text: str, file: str = "<model>") -> Model:
+    """The Model that the text of a model file describes."""
+    data = _yaml(text, file)
+    unknown = [key for key in data if key not in KEYS]
+    if unknown:
+        raise ModelFileError(f"{file}: unknown key {unknown[0]!r}; a model file has {', '.join(KEYS)}")
+    for key in ("name", "parameters", "step", "loss"):
+        if key not in data:
+            raise ModelFileError(f"{file}: {key} is missing; see the README's model files")
+    return _Reader(data, text, file).model()
+
+
+def _yaml(text: str, file: str) -> dict:
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f"{file}:{mark.line + 1}:{mark.column + 1}" if mark else file
+        raise ModelFileError(f"{where}: not valid YAML: {getattr(error, 'problem', None) or error}") from None
+    except RecursionError:
+        raise ModelFileError(f"{file}: nested too deep for a model file") from None
+    if not isinstance(data, dict):
+        raise ModelFileError(f"{file} must hold a mapping (name:, parameters:, step:, ...)")
+    return data
+
+
+def default_latex(name: str) -> str:
+    """How a name is typeset when the file does not say: alpha as α, W_f as W_{f}, htilde as h̃, L_t as L."""
+    if name.endswith("_t") and len(name) > 2:
+        return default_latex(name[:-2])
+    for accent in ("tilde", "hat", "bar"):
+        if name.endswith(accent) and len(name) > len(accent):
+            return rf"\{accent}{{{default_latex(name[:-len(accent)])}}}"
+    base, _, sub = name.partition("_")
+    base = f"\\{base}" if base in _GREEK else base
+    return f"{base}_{{{sub}}}" if sub else base
+
+
+class _Reader:
+    """One model file's sections, read in order, each name checked against what came before."""
+
+    def __init__(self, data: dict, text: str, file: str) -> None:
+        self.data, self.lines, self.file = data, text.splitlines(), file
+        self.latex = self.mapping("latex")
+
+    def model(self) -> Model:
+        dims = tuple(Dim(str(name), str(words)) for name, words in self.mapping("dimensions").items())
+        params = tuple(self.symbol(name, spec) for name, spec in self.mapping("parameters").items())
+        inputs = tuple(self.symbol(name, spec, "input sequence") for name, spec in self.mapping("inputs").items())
+        labels = tuple(self.label(name, spec) for name, spec in self.mapping("labels").items())
+        states = {str(k): ZERO if v == 0 else str(v) for k, v in self.mapping("states").items()}
+        self.check_dims(dims, params + inputs + labels)
+        scope = Scope({p.name: p.shape for p in params}, {i.name: i.shape for i in inputs},
+                      {label.name: (label.shape[0], label.per_step) for label in labels}, states)
+        step = self.section("step", scope)
+        scope.steps, scope.defined, scope.in_step = dict(scope.defined), {}, False
+        readout = self.section("readout", scope) if "readout" in self.data else ()
+        loss = str(self.data["loss"])
+        return Model(
+            name=str(self.data["name"]), title=str(self.data.get("title", self.data["name"])),
+            source=str(self.data.get("source", "a model file")), dims=dims, params=params, inputs=inputs,
+            labels=labels, initial=tuple(states.items()), step=step, readout=readout, loss=loss,
+            default_wrt=str(self.data.get("wrt", params[0].name if params else "")),
+        )
+
+    def mapping(self, key: str) -> dict:
+        value = self.data.get(key) or {}
+        if not isinstance(value, dict):
+            raise ModelFileError(f"{self.file}: {key} must be a mapping (name: value, ...)")
+        return value
+
+    def symbol(self, name: object, spec: object, description: str = "") -> Symbol:
+        shape, latex, words = spec, None, description
+        if isinstance(spec, dict):
+            shape, latex, words = spec.get("shape", []), spec.get("latex"), spec.get("description", description)
+        if not isinstance(shape, list) or not all(isinstance(d, str) for d in shape) or len(shape) > 2:
+            raise ModelFileError(f"{self.file}: {name} needs a shape: [] (a number), [m] (a vector) or [m, d] "
+                                 f"(a matrix), with dimension names")
+        return Symbol(str(name), tuple(shape), str(latex or self.latex.get(name) or default_latex(str(name))),
+                      str(words or ""))
+
+    def label(self, name: object, spec: object) -> Symbol:
+        size, per_step = (spec.get("size"), bool(spec.get("per_step"))) if isinstance(spec, dict) else (spec, False)
+        if not isinstance(size, str):
+            raise ModelFileError(f"{self.file}: label {name} needs the dimension it ranges over (y: K)")
+        return Symbol(str(name), (size,), str(self.latex.get(name, default_latex(str(name)))),
+                      f"the correct label, 1..{size}", per_step=per_step)
+
+    def check_dims(self, dims: tuple[Dim, ...], symbols: tuple[Symbol, ...]) -> None:
+        known = {d.name for d in dims}
+        for symbol in symbols:
+            for dim in symbol.shape:
+                if dim not in known:
+                    raise ModelFileError(f"{self.file}: {symbol.name} uses dimension {dim!r}, which dimensions "
+                                         f"does not name")
+
+    def section(self, key: str, scope: Scope) -> tuple[Definition, ...]:
+        text = self.data.get(key)
+        if not isinstance(text, str):
+            raise ModelFileError(f"{self.file}: {key} must be equations, one a line (use {key}: |)")
+        found = []
+        for line in text.splitlines():
+            equation = line.split("#", 1)[0].strip()
+            if equation:
+                found.append(self.equation(equation, "inline" in line.partition("#")[2], scope))
+        return tuple(found)
+
+    def where(self, equation: str) -> Where:
+        for number, line in enumerate(self.lines, 1):
+            if equation in line:
+                return Where(self.file, number, line.index(equation) + 1)
+        return Where(self.file, 0, 1)
+
+    def equation(self, text: str, inline: bool, scope: Scope) -> Definition:
+        where = self.where(text)
+        match = re.fullmatch(r"([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.+)", text)
+        if match is None:
+            raise ModelFileError(f"{where.at(0)}: an equation is NAME = expression")
+        name, body = match.group(1), match.group(2)
+        if name in scope.defined or name in scope.params or name in scope.inputs:
+            raise ModelFileError(f"{where.at(0)}: {name} is defined twice")
+        expr, shape = Parser(body, Where(self.file, where.line, where.column + match.start(2)), scope).parse()
+        if shape == ANY:
+            raise ModelFileError(f"{where.at(0)}: {name} is a bare number; give it a parameter")
+        scope.defined[name] = shape
+        backward = any(isinstance(item, Ref) and item.name == name and item.shift > 0 for item in walk(expr))
+        return Definition(name, shape, str(self.latex.get(name, default_latex(name))), expr, inline, backward)
