@@ -25,7 +25,7 @@ import re
 
 import yaml
 
-from .expr import Ref, walk
+from .expr import Ref, TimeSum, walk
 from .grammar import ANY, ModelFileError, Parser, Scope, Where
 from .models import ZERO, Definition, Dim, Model, Symbol
 
@@ -69,7 +69,10 @@ def model_from_text(text: str, file: str = "<model>") -> Model:
     for key in ("name", "parameters", "step", "loss"):
         if key not in data:
             raise ModelFileError(f"{file}: {key} is missing; see the README's model files")
-    return _Reader(data, text, file).model()
+    try:
+        return _Reader(data, text, file).model()
+    except RecursionError:  # a line of thousands of unary minus signs
+        raise ModelFileError(f"{file}: an equation is nested too deep; split it into several") from None
 
 
 def _yaml(text: str, file: str) -> dict:
@@ -118,6 +121,7 @@ class _Reader:
         scope.steps, scope.defined, scope.in_step = dict(scope.defined), {}, False
         readout = self.section("readout", scope) if "readout" in self.data else ()
         loss = str(self.data["loss"])
+        self.check_whole(params, states, step + readout, loss)
         return Model(
             name=str(self.data["name"]), title=str(self.data.get("title", self.data["name"])),
             source=str(self.data.get("source", "a model file")), dims=dims, params=params, inputs=inputs,
@@ -156,6 +160,24 @@ class _Reader:
                     raise ModelFileError(f"{self.file}: {symbol.name} uses dimension {dim!r}, which dimensions "
                                          f"does not name")
 
+    def check_whole(self, params: tuple[Symbol, ...], states: dict[str, str], definitions: tuple[Definition, ...],
+                    loss: str) -> None:
+        """What no single equation shows: a parameter nothing reads, a state never defined, the loss."""
+        shapes = {d.name: d.shape for d in definitions}
+        read = {item.name for d in definitions for item in walk(d.expr) if isinstance(item, Ref)}
+        read |= {initial for state, initial in states.items() if state in shapes}
+        unread = [p.name for p in params if p.name not in read]
+        if unread:
+            raise ModelFileError(f"{self.file}: {unread[0]} is a parameter nothing reads; use it or remove it")
+        undefined = [state for state in states if state not in shapes]
+        if undefined:
+            raise ModelFileError(f"{self.file}: the state {undefined[0]} is never defined in step")
+        if loss not in shapes:
+            raise ModelFileError(f"{self.file}: the loss {loss} is not defined; name an equation's left-hand side")
+        if shapes[loss] != ():
+            raise ModelFileError(f"{self.file}: the loss {loss} is not a number (it is {' x '.join(shapes[loss])}); "
+                                 f"reduce it, for example with norm2(...) or -logsoftmax(...)[y]")
+
     def section(self, key: str, scope: Scope) -> tuple[Definition, ...]:
         text = self.data.get(key)
         if not isinstance(text, str):
@@ -182,6 +204,8 @@ class _Reader:
         if name in scope.defined or name in scope.params or name in scope.inputs:
             raise ModelFileError(f"{where.at(0)}: {name} is defined twice")
         expr, shape = Parser(body, Where(self.file, where.line, where.column + match.start(2)), scope).parse()
+        if name in scope.steps and expr != TimeSum(Ref(name)):  # L = sum_t(L) may share its terms' name
+            raise ModelFileError(f"{where.at(0)}: {name} is defined twice")
         if shape == ANY:
             raise ModelFileError(f"{where.at(0)}: {name} is a bare number; give it a parameter")
         scope.defined[name] = shape

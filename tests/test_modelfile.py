@@ -1,0 +1,154 @@
+"""Model files: the issue's own files derive exactly as the built-ins do, a cell the catalogue does not have is
+proved against PyTorch, and every bad file is one line naming the file, line and column."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from hypothesis import given
+from hypothesis import strategies as st
+
+import symrnn
+from helpers import compile_latex, error_line, ok, run
+from symrnn.checking import derived_gradient, random_instance, relative_error
+from symrnn.modelfile import default_latex, model_from_text
+
+MODELS = Path(__file__).resolve().parent.parent / "examples" / "models"
+ELMAN = str(MODELS / "elman.yaml")
+MGU = str(MODELS / "mgu.yaml")
+
+
+@pytest.mark.parametrize("options", [[], ["-f", "markdown"], ["-f", "json"], ["--wrt", "all", "-f", "json"],
+                                     ["-n", "5", "--wrt", "W_hh", "-g", "tanh", "--check", "-f", "json"],
+                                     ["--standalone", "--form", "both"]], ids=" ".join)
+def test_the_elman_file_gives_byte_identical_output_to_the_built_in(options):
+    assert ok("derive", "-m", ELMAN, "-n", "3", *options) == ok("derive", "-m", "elman", "-n", "3", *options)
+
+
+def mgu_forward(p: dict, x: torch.Tensor, y: tuple[int, ...]) -> torch.Tensor:
+    """Zhou et al. (2016), written directly: f = σ(W_f x + U_f h + b_f), h̃ = tanh(W_h x + U_h (f ⊙ h) + b_h),
+    h = (1 - f) ⊙ h + f ⊙ h̃, L = Σ_t -log softmax(V h + c)_{y_t}."""
+    h, total = p["h_0"], torch.zeros((), dtype=torch.float64)
+    for xt, yt in zip(x, y):
+        f = torch.sigmoid(p["W_f"] @ xt + p["U_f"] @ h + p["b_f"])
+        htilde = torch.tanh(p["W_h"] @ xt + p["U_h"] @ (f * h) + p["b_h"])
+        h = (1 - f) * h + f * htilde
+        total = total - torch.log_softmax(p["V"] @ h + p["c"], dim=0)[yt - 1]
+    return total
+
+
+@given(steps=st.integers(1, 5), seed=st.integers(0, 2**32 - 1))
+def test_the_mgu_file_equals_pytorch_autograd(steps, seed):
+    model = symrnn.modelfile.load_model(MGU)
+    instance = random_instance(model, steps, np.random.default_rng(seed))
+    params = {name: torch.tensor(value, dtype=torch.float64, requires_grad=True)
+              for name, value in instance.arrays.items() if name != "x"}
+    mgu_forward(params, torch.tensor(instance.arrays["x"]), instance.labels["y"]).backward()
+    result = symrnn.derive(MGU, steps, wrt="all")
+    for part in result.parts:
+        for form in ("factored",):
+            derived = derived_gradient(part, instance, "g")
+            assert relative_error(derived, params[part.wrt].grad.numpy()) <= 1e-9, (part.wrt, form)
+
+
+def test_the_mgu_file_checks_and_compiles(tmp_path):
+    assert "passed" in ok("derive", "-m", MGU, "-n", "3", "--check", "-f", "markdown")
+    compile_latex(tmp_path, ok("derive", "-m", MGU, "-n", "3", "--wrt", "all", "--check", "--standalone"))
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in MODELS.glob("*.yaml")))
+def test_every_example_model_file_derives_checks_and_compiles(tmp_path, name):
+    text = ok("derive", "-m", str(MODELS / name), "-n", "3", "--wrt", "all", "--check", "--standalone")
+    assert "FAILED" not in text
+    compile_latex(tmp_path, text)
+
+
+def test_default_latex():
+    assert [default_latex(n) for n in ("alpha", "W_f", "htilde", "L_t", "x", "b_h", "yhat")] == [
+        r"\alpha", "W_{f}", r"\tilde{h}", "L", "x", "b_{h}", r"\hat{y}"]
+
+
+BASE = """name: net
+dimensions: {d: input size, m: hidden units, K: classes}
+parameters: {W: [m, d], U: [m, m], b: [m], h_0: [m], V: [K, m], c: [K]}
+inputs: {x: [d]}
+labels: {y: K}
+states: {h: h_0}
+step: |
+  h = tanh(W x + U h[t-1] + b)
+readout: |
+  l = V h[n] + c
+  o = -logsoftmax(l)[y]
+loss: o
+"""
+
+BAD_FILES = [
+    # (id, replace this, with this, words the error line must contain)
+    ("shape-mismatch", "W x + U h[t-1] + b", "W x + U h[t-1] + c", ["net.yaml:8:", "(m) + (m) + (K) do not match"]),
+    ("matrix-size", "W x + U h[t-1]", "U x + U h[t-1]", ["net.yaml:8:", "U is m x m but multiplies a (d) value"]),
+    ("unknown-name", "W x + U h[t-1] + b", "W x + U h[t-1] + bb", ["net.yaml:8:", "unknown name 'bb'"]),
+    ("unknown-function", "tanh(", "tahn(", ["net.yaml:8:", "unknown name 'tahn'"]),
+    ("state-read-early", "U h[t-1]", "U h", ["net.yaml:8:", "h is read before it is defined"]),
+    ("readout-without-step", "V h[n]", "V h", ["net.yaml:10:", "write h[n]"]),
+    ("n-in-step", "U h[t-1]", "U h[n]", ["net.yaml:8:", "is read after the last step"]),
+    ("bad-time", "U h[t-1]", "U h[s]", ["net.yaml:8:", "a step is t, t-1, t+1 or n"]),
+    ("fraction-shift", "U h[t-1]", "U h[t-1.5]", ["net.yaml:8:", "a step offset is a whole number"]),
+    ("not-a-state", "U h[t-1]", "U b[t-1]", ["net.yaml:8:", "only a state or an input has a step"]),
+    ("label-not-vector", "-logsoftmax(l)[y]", "-l[y][y]", ["net.yaml:11:", "picks one of K entries"]),
+    ("label-alone", "-logsoftmax(l)[y]", "-y", ["net.yaml:11:", "the label y picks an entry"]),
+    ("per-step-label", "-logsoftmax(l)[y]", "-logsoftmax(l)[y[t]]", ["net.yaml:11:", "is one label"]),
+    ("unclosed", "tanh(W x + U h[t-1] + b)", "tanh(W x + U h[t-1] + b", ["net.yaml:8:", "expected ')'"]),
+    ("stray-character", "W x + U h[t-1] + b", "W x + U h[t-1] + b $", ["net.yaml:8:", "unexpected '$'"]),
+    ("not-an-equation", "h = tanh(", "h tanh(", ["net.yaml:8:", "an equation is NAME = expression"]),
+    ("defined-twice", "readout: |\n", "readout: |\n  h = b\n", ["net.yaml:10:", "h is defined twice"]),
+    ("read-before-defined", "-logsoftmax(l)[y]", "-logsoftmax(o)[y]", ["net.yaml:11:", "unknown name 'o'"]),
+    ("unread-parameter", "c: [K]}", "c: [K], e: [K]}", ["net.yaml: e is a parameter nothing reads"]),
+    ("undefined-state", "states: {h: h_0}", "states: {h: h_0, s: h_0}", ["net.yaml: the state s is never defined"]),
+    ("vector-loss", "loss: o", "loss: l", ["net.yaml: the loss l is not a number (it is K)"]),
+    ("unknown-loss", "loss: o", "loss: zz", ["net.yaml: the loss zz is not defined"]),
+    ("scalar-softmax", "l = V h[n] + c", "l = norm2(V h[n] + c)", ["net.yaml:11:", "logsoftmax takes a vector"]),
+    ("sum-in-step", "tanh(W x", "tanh(sum_t(W x)", ["net.yaml:8:", "sum_t sums over the steps"]),
+    ("matrix-times-matrix", "W x + U h[t-1]", "U W x + U h[t-1]", ["net.yaml:8:", "U is m x m but multiplies a (m x d) value"]),
+    ("unknown-key", "loss: o\n", "loss: o\nlosses: o\n", ["unknown key 'losses'"]),
+    ("missing-step", "step: |\n  h = tanh(W x + U h[t-1] + b)\n", "", ["step is missing"]),
+    ("bad-shape", "b: [m]", "b: m", ["b needs a shape"]),
+    ("unknown-dimension", "b: [m]", "b: [q]", ["b uses dimension 'q'"]),
+    ("not-yaml", "inputs: {x: [d]}", "inputs: {x: [d]", ["not valid YAML"]),
+    ("bare-number", "l = V h[n] + c", "l = 2", ["l is a bare number"]),
+    ("deep-parentheses", "tanh(W x + U h[t-1] + b)", "tanh(" + "(" * 200 + "b" + ")" * 200 + ")",
+     ["nested more than"]),
+    ("many-minus", "W x + U h[t-1] + b", "W x + U h[t-1] + " + "-" * 5000 + "b", ["nested too deep"]),
+]
+
+
+@pytest.mark.parametrize("old, new, words", [case[1:] for case in BAD_FILES], ids=[case[0] for case in BAD_FILES])
+def test_a_bad_model_file_is_one_line_with_its_position(tmp_path, old, new, words):
+    assert old in BASE
+    path = tmp_path / "net.yaml"
+    path.write_text(BASE.replace(old, new, 1), encoding="utf-8")
+    line = error_line(run("derive", "-m", str(path), "-n", "2"))
+    assert all(word in line for word in words), line
+
+
+def test_the_base_file_is_good(tmp_path):
+    path = tmp_path / "net.yaml"
+    path.write_text(BASE, encoding="utf-8")
+    assert "passed" in ok("derive", "-m", str(path), "-n", "3", "--check", "-f", "markdown")
+
+
+def test_a_huge_or_missing_or_binary_model_file_is_one_line(tmp_path):
+    huge = tmp_path / "huge.yaml"
+    huge.write_bytes(b"# " + b"x" * (2**20 + 10) + b"\n")
+    assert "larger than the limit for a model file, 1 MiB" in error_line(run("derive", "-m", str(huge)))
+    assert "cannot read model file" in error_line(run("derive", "-m", str(tmp_path / "absent.yaml")))
+    binary = tmp_path / "binary.yaml"
+    binary.write_bytes(b"name: \xff\n")
+    assert "is not UTF-8" in error_line(run("derive", "-m", str(binary)))
+
+
+def test_model_from_text_names_its_source():
+    with pytest.raises(symrnn.InputError, match="<model>: step is missing"):
+        model_from_text("name: x\nparameters: {W: [m, m]}\nloss: o\n")
