@@ -219,6 +219,15 @@ def describe(model: Model) -> dict:
     }
 
 
+def checked_model_file(path: str) -> tuple[dict, tuple[tuple[str, CheckReport], ...]]:
+    """A model file described as ``symrnn models`` describes a built-in model, and every parameter's gradient at
+    n = 2 checked (a generic g with every activation)."""
+    model = load_model(validate.name("--check", path, "net.yaml") or "")
+    result = derive(model, 2, wrt=ALL)
+    reports = check(result)
+    return describe(model), tuple(zip((d.wrt for d in result.parts), reports))
+
+
 def catalogue() -> list[dict]:
     """Every built-in model, described, in a fixed order."""
     return [describe(model) for model in MODELS.values()]

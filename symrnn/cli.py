@@ -19,7 +19,7 @@ import click
 
 from . import __version__
 from .activations import ACTIVATIONS
-from .api import DEFAULT_LIST, catalogue, document, failed, path_report
+from .api import DEFAULT_LIST, catalogue, checked_model_file, document, failed, path_report
 from .catalogue import MODELS, READOUTS
 from .derivation import AUTO_PATHS, FORMS
 from .errors import CheckFailed, Interrupted, OutputError, SymrnnError
@@ -258,15 +258,36 @@ def _check_failure(doc, output: str | None) -> CheckFailed | None:
 @cli.command()
 @click.option("--format", "-f", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="Text for people, JSON for programs.")
-def models(fmt: str) -> None:
-    """List the built-in models: source, equations, parameters, inputs and labels."""
-    entries = catalogue()
+@click.option("--check", "check_file", metavar="FILE",
+              help="Read a model file, describe it, and prove every parameter's gradient at n = 2 numerically; "
+                   "exit 2 with the file, line and column of the first error, 1 if a gradient fails its check.")
+def models(fmt: str, check_file: str | None) -> None:
+    """List the built-in models (source, equations, parameters, inputs and labels), or check a model file.
+
+    \b
+    symrnn models                              every built-in model
+    symrnn models --check examples/models/mgu.yaml
+    """
     with reporting():
+        if check_file is not None:
+            entry, reports = checked_model_file(check_file)
+            _emit(json.dumps({**entry, "check": [{"wrt": wrt, "passed": r.passed} for wrt, r in reports]},
+                             indent=2, ensure_ascii=False) + "\n" if fmt == "json" else
+                  _describe_text(entry) + _check_lines(reports))
+            if not all(r.passed for _, r in reports):
+                raise CheckFailed(f"{check_file}: a gradient failed its check")
+            return
+        entries = catalogue()
         if fmt == "json":
             _emit(json.dumps(entries, indent=2, ensure_ascii=False) + "\n")
             return
         for entry in entries:
             _emit(_describe_text(entry) + "\n")
+
+
+def _check_lines(reports) -> str:
+    verdicts = ", ".join(f"{wrt} {'passed' if report.passed else 'FAILED'}" for wrt, report in reports)
+    return f"  checked at n = 2 ({reports[0][1].method}): {verdicts}\n"
 
 
 def _describe_text(entry: dict) -> str:

@@ -117,6 +117,11 @@ class Parser:
                                                 else len(self.text))
         return ModelFileError(f"{self.where.at(at)}: {message}")
 
+    def span(self, column: int) -> str:
+        """The text read from ``column`` up to here: the sum or product an error is about."""
+        kind, text, start = self.items[self.index - 1]
+        return self.text[column:start + len(text)].strip()
+
     def peek(self) -> tuple[str, str, int] | None:
         return self.items[self.index] if self.index < len(self.items) else None
 
@@ -162,7 +167,7 @@ class Parser:
         known = [s for s in shapes if s != ANY]
         if any(s != known[0] for s in known):
             text = joiner.join(f"({' x '.join(s) or 'scalar'})" for s in known)
-            raise self.error(f"{self.text.strip()}: {text} do not match", column)
+            raise self.error(f"{self.span(column)}: {text} do not match", column)
         return known[0] if known else ANY
 
     def product(self) -> tuple[Expr, Shape]:

@@ -90,14 +90,15 @@ def _yaml(text: str, file: str) -> dict:
 
 
 def default_latex(name: str) -> str:
-    """How a name is typeset when the file does not say: alpha as α, W_f as W_{f}, htilde as h̃, L_t as L."""
+    """How a name is typeset when the file does not say: alpha as α, W_f as W_{f}, htilde as h̃, L_t as L, a word
+    such as loss upright."""
     if name.endswith("_t") and len(name) > 2:
         return default_latex(name[:-2])
     for accent in ("tilde", "hat", "bar"):
         if name.endswith(accent) and len(name) > len(accent):
             return rf"\{accent}{{{default_latex(name[:-len(accent)])}}}"
     base, _, sub = name.partition("_")
-    base = f"\\{base}" if base in _GREEK else base
+    base = f"\\{base}" if base in _GREEK else rf"\mathrm{{{base}}}" if len(base) > 1 else base
     return f"{base}_{{{sub}}}" if sub else base
 
 

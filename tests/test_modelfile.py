@@ -3,6 +3,7 @@ proved against PyTorch, and every bad file is one line naming the file, line and
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -67,8 +68,8 @@ def test_every_example_model_file_derives_checks_and_compiles(tmp_path, name):
 
 
 def test_default_latex():
-    assert [default_latex(n) for n in ("alpha", "W_f", "htilde", "L_t", "x", "b_h", "yhat")] == [
-        r"\alpha", "W_{f}", r"\tilde{h}", "L", "x", "b_{h}", r"\hat{y}"]
+    assert [default_latex(n) for n in ("alpha", "W_f", "htilde", "L_t", "x", "b_h", "yhat", "loss")] == [
+        r"\alpha", "W_{f}", r"\tilde{h}", "L", "x", "b_{h}", r"\hat{y}", r"\mathrm{loss}"]
 
 
 BASE = """name: net
@@ -87,7 +88,8 @@ loss: o
 
 BAD_FILES = [
     # (id, replace this, with this, words the error line must contain)
-    ("shape-mismatch", "W x + U h[t-1] + b", "W x + U h[t-1] + c", ["net.yaml:8:", "(m) + (m) + (K) do not match"]),
+    ("shape-mismatch", "W x + U h[t-1] + b", "W x + U h[t-1] + c",
+     ["net.yaml:8:12: W x + U h[t-1] + c: (m) + (m) + (K) do not match"]),
     ("matrix-size", "W x + U h[t-1]", "U x + U h[t-1]", ["net.yaml:8:", "U is m x m but multiplies a (d) value"]),
     ("unknown-name", "W x + U h[t-1] + b", "W x + U h[t-1] + bb", ["net.yaml:8:", "unknown name 'bb'"]),
     ("unknown-function", "tanh(", "tahn(", ["net.yaml:8:", "unknown name 'tahn'"]),
@@ -153,3 +155,20 @@ def test_a_huge_or_missing_or_binary_model_file_is_one_line(tmp_path):
 def test_model_from_text_names_its_source():
     with pytest.raises(symrnn.InputError, match="<model>: step is missing"):
         model_from_text("name: x\nparameters: {W: [m, m]}\nloss: o\n")
+
+
+def test_models_check_describes_a_file_and_proves_every_gradient():
+    text = ok("models", "--check", MGU)
+    assert text.startswith("mgu: mgu\n  source: Zhou et al. (2016)")
+    assert "checked at n = 2 (complex step): W_f passed," in text and "FAILED" not in text
+    data = json.loads(ok("models", "--check", ELMAN, "-f", "json"))
+    assert data["equations"] == json.loads(ok("models", "-f", "json"))[0]["equations"]
+    assert [c["wrt"] for c in data["check"]] == ["W_hx", "W_hh", "b_h", "h_0", "V", "gamma"]
+    assert all(c["passed"] for c in data["check"])
+
+
+def test_models_check_of_a_bad_file_is_one_line(tmp_path):
+    path = tmp_path / "net.yaml"
+    assert "cannot read model file" in error_line(run("models", "--check", str(tmp_path / "absent.yaml")))
+    path.write_text(BASE.replace("tanh(", "tanh(("), encoding="utf-8")
+    assert "net.yaml:8:" in error_line(run("models", "--check", str(path)))
