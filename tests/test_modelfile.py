@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import symrnn
@@ -172,3 +172,79 @@ def test_models_check_of_a_bad_file_is_one_line(tmp_path):
     assert "cannot read model file" in error_line(run("models", "--check", str(tmp_path / "absent.yaml")))
     path.write_text(BASE.replace("tanh(", "tanh(("), encoding="utf-8")
     assert "net.yaml:8:" in error_line(run("models", "--check", str(path)))
+
+
+# ---------------------------------------------------------------- random cells written in the language
+
+
+@st.composite
+def cells(draw, depth: int = 3):
+    """A random cell h = f(x, h[t-1]) as model-file text and as the same function in PyTorch, built together:
+    products W x and U h[t-1], biases, gates, elementwise products, 1 - z, negation."""
+    counter = draw(st.just([0]))
+
+    def fresh(kind: str) -> str:
+        counter[0] += 1
+        return f"{kind}_{counter[0]}"
+
+    def node(level: int):
+        leaves = ["Wx", "Uh", "b", "h"]
+        choice = draw(st.sampled_from(leaves if level == 0 else leaves + ["tanh", "sigmoid", "add", "mul", "one",
+                                                                           "neg"]))
+        if choice == "Wx":
+            name = fresh("W")
+            return f"{name} x", lambda p, x, h: p[name] @ x, {name: ("m", "d")}
+        if choice == "Uh":
+            name = fresh("U")
+            return f"{name} h[t-1]", lambda p, x, h: p[name] @ h, {name: ("m", "m")}
+        if choice == "b":
+            name = fresh("b")
+            return name, lambda p, x, h: p[name], {name: ("m",)}
+        if choice == "h":
+            return "h[t-1]", lambda p, x, h: h, {}
+        if choice in ("tanh", "sigmoid"):
+            text, fn, used = node(level - 1)
+            op = torch.tanh if choice == "tanh" else torch.sigmoid
+            return f"{choice}({text})", lambda p, x, h: op(fn(p, x, h)), used
+        if choice == "one":
+            text, fn, used = node(level - 1)
+            return f"(1 - {text})", lambda p, x, h: 1 - fn(p, x, h), used
+        if choice == "neg":
+            text, fn, used = node(level - 1)
+            return f"(-{text})", lambda p, x, h: -fn(p, x, h), used
+        (ta, fa, ua), (tb, fb, ub) = node(level - 1), node(level - 1)
+        if choice == "add":
+            return f"({ta} + {tb})", lambda p, x, h: fa(p, x, h) + fb(p, x, h), {**ua, **ub}
+        return f"({ta} * {tb})", lambda p, x, h: fa(p, x, h) * fb(p, x, h), {**ua, **ub}
+
+    text, fn, used = node(depth)
+    text, fn, used = f"tanh({text} + W_0 x)", (lambda p, x, h, inner=fn: torch.tanh(inner(p, x, h) + p["W_0"] @ x)), \
+        {**used, "W_0": ("m", "d")}
+    return text, fn, used
+
+
+def cell_file(text: str, used: dict) -> str:
+    shapes = ", ".join(f"{name}: [{', '.join(shape)}]" for name, shape in sorted(used.items()))
+    return (f"name: random\ndimensions: {{d: input size, m: hidden units, K: classes}}\n"
+            f"parameters: {{{shapes}, h_0: [m], V: [K, m], c: [K]}}\ninputs: {{x: [d]}}\nlabels: {{y: K}}\n"
+            f"states: {{h: h_0}}\nstep: |\n  h = {text}\nreadout: |\n  o = -logsoftmax(V h[n] + c)[y]\nloss: o\n")
+
+
+@settings(max_examples=20)
+@given(cell=cells(), steps=st.integers(1, 3), seed=st.integers(0, 2**32 - 1))
+def test_a_random_cell_equals_pytorch_autograd(tmp_path_factory, cell, steps, seed):
+    text, forward, used = cell
+    path = tmp_path_factory.mktemp("cell") / "random.yaml"
+    path.write_text(cell_file(text, used), encoding="utf-8")
+    model = symrnn.modelfile.load_model(str(path))
+    instance = random_instance(model, steps, np.random.default_rng(seed))
+    params = {name: torch.tensor(value, dtype=torch.float64, requires_grad=True)
+              for name, value in instance.arrays.items() if name != "x"}
+    h = params["h_0"]
+    for xt in torch.tensor(instance.arrays["x"]):
+        h = forward(params, xt, h)
+    (-torch.log_softmax(params["V"] @ h + params["c"], dim=0)[instance.labels["y"] - 1]).backward()
+    for part in symrnn.derive(str(path), steps, wrt="all").parts:
+        reference = params[part.wrt].grad
+        expected = np.zeros_like(instance.arrays[part.wrt]) if reference is None else reference.numpy()
+        assert relative_error(derived_gradient(part, instance, "g"), expected) <= 1e-9, (text, part.wrt)
