@@ -19,6 +19,7 @@ from .api import (  # noqa: E402 - the modules below read __version__
     derive,
     document,
     evaluate,
+    load_model,
     path_report,
     render,
 )
@@ -32,5 +33,5 @@ from .report import CheckReport  # noqa: E402
 __all__ = [
     "ActivationName", "CheckFailed", "CheckReport", "Derivation", "Document", "Form", "Format", "Gradient",
     "InputError", "MODELS", "Model", "OutputError", "ReadoutName", "Result", "SymrnnError", "Value", "Whole",
-    "__version__", "check", "derive", "document", "evaluate", "get_model", "path_report", "render",
+    "__version__", "check", "derive", "document", "evaluate", "get_model", "load_model", "path_report", "render",
 ]

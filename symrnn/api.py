@@ -27,7 +27,8 @@ from .errors import CheckFailed, InputError
 from .graph import GENERIC, unroll
 from .latex import NotationPrinter
 from .limits import MAX_COUNT_STEPS, MAX_LIST, MAX_PATHS, MAX_PATHS_LIMIT, MAX_SEED, MAX_STEPS
-from .modelfile import is_model_file, load_model
+from .modelfile import is_model_file, model_from_text
+from .modelfile import load_model as read_model_file
 from .models import Model
 from .paths import count_paths, iter_paths
 from .present import Document, Value, Whole, model_equations, present, present_whole
@@ -56,6 +57,15 @@ class Gradient:
 
 Result = Union[Derivation, Gradient]
 """What ``derive`` returns: one parameter's derivation, or the whole gradient."""
+
+
+def load_model(path_or_text: str | os.PathLike) -> Model:
+    """A model file (a path), or the text of one (anything with a line break), as a Model for ``derive``."""
+    if isinstance(path_or_text, str) and "\n" in path_or_text:
+        return model_from_text(path_or_text)
+    if not isinstance(path_or_text, (str, os.PathLike)):
+        raise InputError(f"load_model takes a path or the text of a model file, not {type(path_or_text).__name__}")
+    return read_model_file(os.fspath(path_or_text))
 
 
 def derive(model: str | Model, steps: int, *, wrt: str | None = None, loss: str | None = None,
@@ -154,7 +164,7 @@ def _model(model: object, layers: object, readout: object) -> Model:
     if isinstance(model, str) and is_model_file(model):
         if layers is not None or readout is not None:
             raise InputError("--layers and --readout choose a variant of a built-in model; write it in the file")
-        return load_model(model)
+        return read_model_file(model)
     if isinstance(model, str) and model not in MODELS:
         raise InputError(f"--model must be one of {', '.join(MODELS)}, or a model file (NAME.yaml), not {model!r}")
     return get_model(validate.choice("--model", model, MODELS), layers, readout)
@@ -222,7 +232,7 @@ def describe(model: Model) -> dict:
 def checked_model_file(path: str) -> tuple[dict, tuple[tuple[str, CheckReport], ...]]:
     """A model file described as ``symrnn models`` describes a built-in model, and every parameter's gradient at
     n = 2 checked (a generic g with every activation)."""
-    model = load_model(validate.name("--check", path, "net.yaml") or "")
+    model = read_model_file(validate.name("--check", path, "net.yaml") or "")
     result = derive(model, 2, wrt=ALL)
     reports = check(result)
     return describe(model), tuple(zip((d.wrt for d in result.parts), reports))

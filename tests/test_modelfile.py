@@ -248,3 +248,20 @@ def test_a_random_cell_equals_pytorch_autograd(tmp_path_factory, cell, steps, se
         reference = params[part.wrt].grad
         expected = np.zeros_like(instance.arrays[part.wrt]) if reference is None else reference.numpy()
         assert relative_error(derived_gradient(part, instance, "g"), expected) <= 1e-9, (text, part.wrt)
+
+
+@settings(max_examples=60)
+@given(edits=st.lists(st.tuples(st.integers(0, len(BASE)), st.integers(0, 3),
+                                st.text(alphabet="hxWUbtn[]()+-*@,:#{}0123456789 \n_y", max_size=4)), max_size=4))
+def test_a_damaged_model_file_keeps_the_contract(tmp_path_factory, edits):
+    """Random edits of a good file: it derives, or fails with one line (exit 1 or 2), never a traceback."""
+    text = BASE
+    for position, length, insert in edits:
+        text = text[:position] + insert + text[position + length:]
+    path = tmp_path_factory.mktemp("damaged") / "net.yaml"
+    path.write_text(text, encoding="utf-8")
+    result = run("derive", "-m", str(path), "-n", "2")
+    assert result.exit_code in (0, 1, 2), result.exception
+    assert isinstance(result.exception, (SystemExit, type(None))), repr(result.exception)
+    if result.exit_code:
+        assert len(result.stderr.splitlines()) == 1 and result.stderr.startswith("Error: "), result.stderr
