@@ -22,11 +22,13 @@ ELMAN = str(MODELS / "elman.yaml")
 MGU = str(MODELS / "mgu.yaml")
 
 
+@pytest.mark.parametrize("name", ["elman", "gru", "leaky", "lstm"])
 @pytest.mark.parametrize("options", [[], ["-f", "markdown"], ["-f", "json"], ["--wrt", "all", "-f", "json"],
-                                     ["-n", "5", "--wrt", "W_hh", "-g", "tanh", "--check", "-f", "json"],
+                                     ["-n", "5", "--wrt", "h_0", "-g", "tanh", "--check", "-f", "json"],
                                      ["--standalone", "--form", "both"]], ids=" ".join)
-def test_the_elman_file_gives_byte_identical_output_to_the_built_in(options):
-    assert ok("derive", "-m", ELMAN, "-n", "3", *options) == ok("derive", "-m", "elman", "-n", "3", *options)
+def test_a_built_in_written_as_a_file_gives_byte_identical_output(name, options):
+    path = str(MODELS / f"{name}.yaml")
+    assert ok("derive", "-m", path, "-n", "3", *options) == ok("derive", "-m", name, "-n", "3", *options)
 
 
 def mgu_forward(p: dict, x: torch.Tensor, y: tuple[int, ...]) -> torch.Tensor:
