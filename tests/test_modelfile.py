@@ -28,6 +28,8 @@ MGU = str(MODELS / "mgu.yaml")
                                      ["--standalone", "--form", "both"]], ids=" ".join)
 def test_a_built_in_written_as_a_file_gives_byte_identical_output(name, options):
     path = str(MODELS / f"{name}.yaml")
+    if name == "lstm":  # its functions are fixed by its source: no g to choose
+        options = [option for option in options if option not in ("-g", "tanh")]
     assert ok("derive", "-m", path, "-n", "3", *options) == ok("derive", "-m", name, "-n", "3", *options)
 
 
