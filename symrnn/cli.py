@@ -48,6 +48,9 @@ class Shell(click.Group):
             _fail(_one_line(error), error.exit_code)
         except SymrnnError as error:
             _fail(str(error), error.exit_code)
+        except Exception as error:  # noqa: BLE001 - a bug of symrnn's: still one line, never a traceback
+            _fail(f"internal error ({type(error).__name__}: {' '.join(str(error).split())[:200]}); this is a bug in "
+                  f"symrnn {__version__}: please report it with the command that caused it", 1)
         sys.exit(status if isinstance(status, int) else 0)
 
 

@@ -80,6 +80,8 @@ class Scope:
     steps: dict[str, Shape] = field(default_factory=dict)
     """Every step definition (the readout reads them at n, or at t inside sum_t)."""
     in_step: bool = True
+    state_shapes: dict[str, Shape] = field(default_factory=dict)
+    """Shapes given for states that start at zero (no parameter to read them from)."""
 
 
 _TOKEN = re.compile(r"\s*(?:(?P<number>\d+(?:\.\d+)?)|(?P<name>[A-Za-z_][A-Za-z0-9_]*)|(?P<op>[-+*@()\[\],]))")
@@ -281,10 +283,12 @@ class Parser:
                 return Ref(text), table[text]
         if text in scope.states:
             initial = scope.states[text]
-            if initial not in scope.params:
-                raise self.error(f"{text} starts at 0: give its shape with a parameter for its first value "
-                                 f"(states: {{{text}: {text}_0}})", column)
-            return Ref(text), scope.params[initial]
+            if initial in scope.params:
+                return Ref(text), scope.params[initial]
+            if text in scope.state_shapes:
+                return Ref(text), scope.state_shapes[text]
+            raise self.error(f"{text} starts at 0: give its shape (states: {{{text}: {{initial: 0, shape: [m]}}}})",
+                             column)
         return self.name(text, column)
 
     def name(self, text: str, column: int) -> tuple[Expr, Shape]:

@@ -22,6 +22,7 @@ line and the column.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 import yaml
 
@@ -33,7 +34,10 @@ MAX_MODEL_BYTES = 2**20
 """Largest model file: 1 MiB (a model of a hundred equations is a few KB)."""
 
 KEYS = ("name", "title", "source", "dimensions", "parameters", "inputs", "labels", "states", "step", "readout",
-        "loss", "wrt", "latex")
+        "loss", "wrt", "latex", "notation")
+
+NOTATION = {"time_from": (0, 1), "time_style": ("superscript", "subscript")}
+"""notation: how the source writes time (its first step, h^{(t)} or h_t) and, under "g", its generic function."""
 
 _GREEK = {"alpha", "beta", "gamma", "delta", "epsilon", "eta", "theta", "lambda", "mu", "sigma", "tau", "phi", "psi",
           "omega", "rho", "xi", "zeta", "kappa", "nu", "pi", "chi", "iota", "upsilon"}
@@ -89,6 +93,12 @@ def _yaml(text: str, file: str) -> dict:
     return data
 
 
+def _lookahead(name: str, step: tuple[Definition, ...]) -> int:
+    """How many steps beyond the last an input is read (x[t+1]: a next-step target)."""
+    shifts = [item.shift for d in step for item in walk(d.expr) if isinstance(item, Ref) and item.name == name]
+    return max([0] + shifts)
+
+
 def default_latex(name: str) -> str:
     """How a name is typeset when the file does not say: alpha as α, W_f as W_{f}, htilde as h̃, L_t as L, a word
     such as loss upright."""
@@ -114,21 +124,45 @@ class _Reader:
         params = tuple(self.symbol(name, spec) for name, spec in self.mapping("parameters").items())
         inputs = tuple(self.symbol(name, spec, "input sequence") for name, spec in self.mapping("inputs").items())
         labels = tuple(self.label(name, spec) for name, spec in self.mapping("labels").items())
-        states = {str(k): ZERO if v == 0 else str(v) for k, v in self.mapping("states").items()}
+        states, state_shapes = self.states()
         self.check_dims(dims, params + inputs + labels)
         scope = Scope({p.name: p.shape for p in params}, {i.name: i.shape for i in inputs},
-                      {label.name: (label.shape[0], label.per_step) for label in labels}, states)
+                      {label.name: (label.shape[0], label.per_step) for label in labels}, states,
+                      state_shapes=state_shapes)
         step = self.section("step", scope)
         scope.steps, scope.defined, scope.in_step = dict(scope.defined), {}, False
         readout = self.section("readout", scope) if "readout" in self.data else ()
         loss = str(self.data["loss"])
         self.check_whole(params, states, step + readout, loss)
+        inputs = tuple(replace(i, lookahead=_lookahead(i.name, step + readout)) for i in inputs)
         return Model(
             name=str(self.data["name"]), title=str(self.data.get("title", self.data["name"])),
             source=str(self.data.get("source", "a model file")), dims=dims, params=params, inputs=inputs,
             labels=labels, initial=tuple(states.items()), step=step, readout=readout, loss=loss,
-            default_wrt=str(self.data.get("wrt", params[0].name if params else "")),
+            default_wrt=str(self.data.get("wrt", params[0].name if params else "")), **self.notation(),
         )
+
+    def notation(self) -> dict:
+        """The Model's notation fields from ``notation: {time_from: 0, time_style: subscript, g: '\\sigma'}``."""
+        given = self.mapping("notation")
+        for key, value in given.items():
+            if key != "g" and (key not in NOTATION or value not in NOTATION[key]):
+                choices = "; ".join(f"{k}: {' or '.join(map(str, v))}" for k, v in NOTATION.items())
+                raise ModelFileError(f"{self.file}: notation {key}: {value!r} is not known; it takes {choices}, "
+                                     f"and g: its LaTeX")
+        found = {"time_offset": given.get("time_from", 1) - 1, "time_style": given.get("time_style", "superscript")}
+        return found | ({"generic_latex": str(given["g"])} if "g" in given else {})
+
+    def states(self) -> tuple[dict[str, str], dict[str, tuple[str, ...]]]:
+        """Each state's value before the first step (a parameter's name, or ZERO), and the shapes given for states
+        that start at zero (h: {initial: 0, shape: [m]}), which no parameter tells."""
+        initial, shapes = {}, {}
+        for name, spec in self.mapping("states").items():
+            start = spec.get("initial") if isinstance(spec, dict) else spec
+            initial[str(name)] = ZERO if start == 0 else str(start)
+            if isinstance(spec, dict) and isinstance(spec.get("shape"), list):
+                shapes[str(name)] = tuple(str(d) for d in spec["shape"])
+        return initial, shapes
 
     def mapping(self, key: str) -> dict:
         value = self.data.get(key) or {}

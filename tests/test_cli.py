@@ -377,3 +377,15 @@ def test_output_is_the_same_whatever_the_hash_seed(options):
     assert outputs[0][0]
     assert all(out == outputs[0][0] for out, _ in outputs)
     assert outputs[0][0] == ok("derive", "-n", "3", *options).encode("utf-8")
+
+
+def test_a_bug_is_still_one_line(monkeypatch):
+    """An exception symrnn does not expect (a bug) is reported in one line with exit status 1, never a traceback."""
+    import symrnn.cli as cli_module
+
+    def broken(*args, **kwargs):
+        raise KeyError("x[4]")
+
+    monkeypatch.setattr(cli_module, "document", broken)
+    line = error_line(run("derive", "-n", "1"), status=1)
+    assert line.startswith("Error: internal error (KeyError: 'x[4]'); this is a bug in symrnn")

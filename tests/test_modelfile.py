@@ -22,12 +22,14 @@ ELMAN = str(MODELS / "elman.yaml")
 MGU = str(MODELS / "mgu.yaml")
 
 
-@pytest.mark.parametrize("name", ["elman", "gru", "leaky", "lstm"])
+@pytest.mark.parametrize("name", ["deng", "elman", "gru", "leaky", "lstm"])
 @pytest.mark.parametrize("options", [[], ["-f", "markdown"], ["-f", "json"], ["--wrt", "all", "-f", "json"],
-                                     ["-n", "5", "--wrt", "h_0", "-g", "tanh", "--check", "-f", "json"],
+                                     ["-n", "5", "--wrt", "BIAS", "-g", "tanh", "--check", "-f", "json"],
                                      ["--standalone", "--form", "both"]], ids=" ".join)
 def test_a_built_in_written_as_a_file_gives_byte_identical_output(name, options):
     path = str(MODELS / f"{name}.yaml")
+    bias = "b" if name in ("deng", "lstm") else "b_h"
+    options = [bias if option == "BIAS" else option for option in options]
     if name == "lstm":  # its functions are fixed by its source: no g to choose
         options = [option for option in options if option not in ("-g", "tanh")]
     assert ok("derive", "-m", path, "-n", "3", *options) == ok("derive", "-m", name, "-n", "3", *options)
@@ -120,6 +122,8 @@ BAD_FILES = [
     ("matrix-times-matrix", "W x + U h[t-1]", "U W x + U h[t-1]",
      ["net.yaml:8:", "U is m x m but multiplies a (m x d) value"]),
     ("unknown-key", "loss: o\n", "loss: o\nlosses: o\n", ["unknown key 'losses'"]),
+    ("bad-notation", "loss: o\n", "loss: o\nnotation: {time_from: 2}\n", ["notation time_from: 2 is not known"]),
+    ("zero-state-without-shape", "states: {h: h_0}", "states: {h: 0}", ["h starts at 0: give its shape"]),
     ("missing-step", "step: |\n  h = tanh(W x + U h[t-1] + b)\n", "", ["step is missing"]),
     ("bad-shape", "b: [m]", "b: m", ["b needs a shape"]),
     ("unknown-dimension", "b: [m]", "b: [q]", ["b uses dimension 'q'"]),
