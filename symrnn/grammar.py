@@ -7,7 +7,7 @@
     matmul   := postfix (['@'] postfix)*              matrix-vector products, left to right
     postfix  := primary ('[' index ']')*
     primary  := NUMBER | NAME | NAME '(' sum (',' sum)* ')' | '(' sum ')'
-    index    := 't' | 't' ('+' | '-') NUMBER | 'n' | LABEL | LABEL '[' 't' ']'
+    index    := 't' | 't' ('+' | '-') NUMBER | 'n' | 'i' | LABEL | LABEL '[' 't' ']'
 
 So ``alpha * W x`` is α ⊙ (W x) and ``-logsoftmax(l)[y]`` is −(logsoftmax(l)_y). Every error is a
 ``ModelFileError`` that names the line and column.
@@ -23,6 +23,7 @@ from .errors import InputError
 from .expr import (
     Add,
     Apply,
+    Concat,
     Const,
     Expr,
     Label,
@@ -47,7 +48,7 @@ ANY: Shape = ("*",)
 FUNCTIONS = ("g", "tanh", "sigmoid", "relu", "identity")
 """Elementwise transfer functions: g is the generic one, chosen with --activation."""
 
-CALLS = FUNCTIONS + ("logsoftmax", "softmax", "log", "norm2", "sum_t")
+CALLS = FUNCTIONS + ("logsoftmax", "softmax", "log", "norm2", "sum_t", "concat")
 """Every function of the language; any other name before '(' multiplies it (U (r * h[t-1]))."""
 
 
@@ -80,6 +81,8 @@ class Scope:
     steps: dict[str, Shape] = field(default_factory=dict)
     """Every step definition (the readout reads them at n, or at t inside sum_t)."""
     in_step: bool = True
+    dims: tuple[str, ...] = ()
+    """The declared dimensions: a CONCAT of k vectors of size m needs k*m among them."""
     state_shapes: dict[str, Shape] = field(default_factory=dict)
     """Shapes given for states that start at zero (no parameter to read them from)."""
 
@@ -251,6 +254,8 @@ class Parser:
 
     def call(self, fn: str, column: int) -> tuple[Expr, Shape]:
         self.take("(")
+        if fn == "concat":
+            return self.concat(column)
         if fn == "sum_t":
             if self.scope.in_step:
                 raise self.error("sum_t sums over the steps: use it in the readout", column)
@@ -261,6 +266,22 @@ class Parser:
             self.time_sum = False
             return TimeSum(arg), shape
         return self.function(fn, arg, shape, column)
+
+    def concat(self, column: int) -> tuple[Expr, Shape]:
+        """concat(a, b, ...): vectors of one size m stacked, of size k*m (a dimension the file declares)."""
+        parts = [self.nested(self.sum)]
+        while self.peek() and self.peek()[1] == ",":
+            self.take(",")
+            parts.append(self.nested(self.sum))
+        self.take(")")
+        sizes = {shape for _, shape in parts}
+        if len(sizes) != 1 or len(next(iter(sizes))) != 1:
+            raise self.error("concat stacks vectors of one size", column)
+        size = f"{len(parts)}*{next(iter(sizes))[0]}"
+        if size not in self.scope.dims:
+            raise self.error(f"concat makes a vector of size {size}: declare it under dimensions ('{size}': ...)",
+                             column)
+        return Concat(tuple(expr for expr, _ in parts)), (size,)
 
     def function(self, fn: str, arg: Expr, shape: Shape, column: int) -> tuple[Expr, Shape]:
         if fn in FUNCTIONS:
@@ -342,12 +363,12 @@ class Parser:
                                          and expr.name not in self.scope.states):
             raise self.error("only a state or an input has a step to index", column)
         name = expr.name
-        if text == "n":
+        if text in ("n", "i"):
             if self.scope.in_step:
-                raise self.error(f"{name}[n] is read after the last step: use it in the readout", at)
-            return Ref(name, last=True)
+                raise self.error(f"{name}[{text}] is read after the last step: use it in the readout", at)
+            return Ref(name, last=True) if text == "n" else Ref(name, position=True)
         if text != "t":
-            raise self.error(f"a step is t, t-1, t+1 or n, not {text!r}", at)
+            raise self.error(f"a step is t, t-1, t+1, n or i (the position --position names), not {text!r}", at)
         shift = 0
         if self.peek() and self.peek()[1] in "+-" and self.peek()[0] == "op":
             sign = -1 if self.take()[1] == "-" else 1

@@ -93,6 +93,12 @@ def _yaml(text: str, file: str) -> dict:
     return data
 
 
+def _dim(name: str, words: str) -> Dim:
+    """A dimension; one named k*m is k times m (the size of a concat of k vectors of size m)."""
+    match = re.fullmatch(r"(\d+)\*([A-Za-z_]\w*)", name)
+    return Dim(name, words, (int(match.group(1)), match.group(2)) if match else None)
+
+
 def _lookahead(name: str, step: tuple[Definition, ...]) -> int:
     """How many steps beyond the last an input is read (x[t+1]: a next-step target)."""
     shifts = [item.shift for d in step for item in walk(d.expr) if isinstance(item, Ref) and item.name == name]
@@ -117,10 +123,12 @@ class _Reader:
 
     def __init__(self, data: dict, text: str, file: str) -> None:
         self.data, self.lines, self.file = data, text.splitlines(), file
+        self.backward: set[str] = set()
+        """Step definitions computed from t = n down (they read a state at t+1, or such a definition)."""
         self.latex = self.mapping("latex")
 
     def model(self) -> Model:
-        dims = tuple(Dim(str(name), str(words)) for name, words in self.mapping("dimensions").items())
+        dims = tuple(_dim(str(name), str(words)) for name, words in self.mapping("dimensions").items())
         params = tuple(self.symbol(name, spec) for name, spec in self.mapping("parameters").items())
         inputs = tuple(self.symbol(name, spec, "input sequence") for name, spec in self.mapping("inputs").items())
         labels = tuple(self.label(name, spec) for name, spec in self.mapping("labels").items())
@@ -128,7 +136,7 @@ class _Reader:
         self.check_dims(dims, params + inputs + labels)
         scope = Scope({p.name: p.shape for p in params}, {i.name: i.shape for i in inputs},
                       {label.name: (label.shape[0], label.per_step) for label in labels}, states,
-                      state_shapes=state_shapes)
+                      dims=tuple(d.name for d in dims), state_shapes=state_shapes)
         step = self.section("step", scope)
         scope.steps, scope.defined, scope.in_step = dict(scope.defined), {}, False
         readout = self.section("readout", scope) if "readout" in self.data else ()
@@ -244,5 +252,9 @@ class _Reader:
         if shape == ANY:
             raise ModelFileError(f"{where.at(0)}: {name} is a bare number; give it a parameter")
         scope.defined[name] = shape
-        backward = any(isinstance(item, Ref) and item.name == name and item.shift > 0 for item in walk(expr))
+        backward = any(isinstance(item, Ref) and (item.shift > 0 and item.name in scope.states
+                                                   or item.shift == 0 and item.name in self.backward)
+                       for item in walk(expr)) and scope.in_step
+        if backward:
+            self.backward.add(name)
         return Definition(name, shape, str(self.latex.get(name, default_latex(name))), expr, inline, backward)

@@ -22,7 +22,7 @@ ELMAN = str(MODELS / "elman.yaml")
 MGU = str(MODELS / "mgu.yaml")
 
 
-@pytest.mark.parametrize("name", ["deng", "elman", "gru", "leaky", "lstm"])
+@pytest.mark.parametrize("name", ["birnn", "deng", "elman", "gru", "leaky", "lstm"])
 @pytest.mark.parametrize("options", [[], ["-f", "markdown"], ["-f", "json"], ["--wrt", "all", "-f", "json"],
                                      ["-n", "5", "--wrt", "BIAS", "-g", "tanh", "--check", "-f", "json"],
                                      ["--standalone", "--form", "both"]], ids=" ".join)
@@ -122,6 +122,8 @@ BAD_FILES = [
     ("matrix-times-matrix", "W x + U h[t-1]", "U W x + U h[t-1]",
      ["net.yaml:8:", "U is m x m but multiplies a (m x d) value"]),
     ("unknown-key", "loss: o\n", "loss: o\nlosses: o\n", ["unknown key 'losses'"]),
+    ("concat-undeclared", "l = V h[n] + c", "l = V concat(h[n], h[n]) + c", ["net.yaml:10:", "declare it under"]),
+    ("position-in-step", "U h[t-1]", "U h[i]", ["net.yaml:8:", "h[i] is read after the last step"]),
     ("bad-notation", "loss: o\n", "loss: o\nnotation: {time_from: 2}\n", ["notation time_from: 2 is not known"]),
     ("zero-state-without-shape", "states: {h: h_0}", "states: {h: 0}", ["h starts at 0: give its shape"]),
     ("missing-step", "step: |\n  h = tanh(W x + U h[t-1] + b)\n", "", ["step is missing"]),
