@@ -102,7 +102,7 @@ BAD_FILES = [
     ("state-read-early", "U h[t-1]", "U h", ["net.yaml:8:", "h is read before it is defined"]),
     ("readout-without-step", "V h[n]", "V h", ["net.yaml:10:", "write h[n]"]),
     ("n-in-step", "U h[t-1]", "U h[n]", ["net.yaml:8:", "is read after the last step"]),
-    ("bad-time", "U h[t-1]", "U h[s]", ["net.yaml:8:", "a step is t, t-1, t+1 or n"]),
+    ("bad-time", "U h[t-1]", "U h[s]", ["net.yaml:8:", "a step is t, t-1, t+1, n or i"]),
     ("fraction-shift", "U h[t-1]", "U h[t-1.5]", ["net.yaml:8:", "a step offset is a whole number"]),
     ("not-a-state", "U h[t-1]", "U b[t-1]", ["net.yaml:8:", "only a state or an input has a step"]),
     ("label-not-vector", "-logsoftmax(l)[y]", "-l[y][y]", ["net.yaml:11:", "picks one of K entries"]),
