@@ -22,7 +22,7 @@ ELMAN = str(MODELS / "elman.yaml")
 MGU = str(MODELS / "mgu.yaml")
 
 
-@pytest.mark.parametrize("name", ["birnn", "deng", "elman", "gru", "leaky", "lstm"])
+@pytest.mark.parametrize("name", ["birnn", "birnn-shared", "deng", "elman", "gru", "leaky", "leaky-free", "lstm"])
 @pytest.mark.parametrize("options", [[], ["-f", "markdown"], ["-f", "json"], ["--wrt", "all", "-f", "json"],
                                      ["-n", "5", "--wrt", "BIAS", "-g", "tanh", "--check", "-f", "json"],
                                      ["--standalone", "--form", "both"]], ids=" ".join)
