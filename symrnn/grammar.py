@@ -93,13 +93,11 @@ _TOKEN = re.compile(r"\s*(?:(?P<number>\d+(?:\.\d+)?)|(?P<name>[A-Za-z_][A-Za-z0
 def tokens(text: str, where: Where) -> list[tuple[str, str, int]]:
     """(kind, text, column) for each token; anything else is an error naming its column."""
     found, pos = [], 0
-    while pos < len(text):
-        if text[pos:].strip() == "":
-            break
+    while text[pos:].strip():
         match = _TOKEN.match(text, pos)
         if match is None:
-            raise ModelFileError(f"{where.at(len(text[:pos]) + len(text[pos:]) - len(text[pos:].lstrip()))}: "
-                                 f"unexpected {text[pos:].lstrip()[0]!r}; see the README's model language")
+            column = len(text) - len(text[pos:].lstrip())
+            raise ModelFileError(f"{where.at(column)}: unexpected {text[column]!r}; see the README's model language")
         kind = match.lastgroup or ""
         found.append((kind, match.group(kind), match.start(kind)))
         pos = match.end()
