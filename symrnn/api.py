@@ -27,8 +27,6 @@ from .errors import CheckFailed, InputError
 from .graph import GENERIC, unroll
 from .latex import NotationPrinter
 from .limits import MAX_COUNT_STEPS, MAX_LIST, MAX_PATHS, MAX_PATHS_LIMIT, MAX_SEED, MAX_STEPS
-from .modelfile import is_model_file, model_from_text
-from .modelfile import load_model as read_model_file
 from .models import Model
 from .paths import count_paths, iter_paths
 from .present import Document, Value, Whole, model_equations, present, present_whole
@@ -59,8 +57,21 @@ Result = Union[Derivation, Gradient]
 """What ``derive`` returns: one parameter's derivation, or the whole gradient."""
 
 
+def is_model_file(text: str) -> bool:
+    """Whether a --model value names a file rather than a built-in model."""
+    return text.endswith((".yaml", ".yml")) or "/" in text
+
+
+def read_model_file(path: str) -> Model:
+    from .modelfile import load_model as read  # YAML and the grammar are imported only for a model file
+
+    return read(path)
+
+
 def load_model(path_or_text: str | os.PathLike) -> Model:
     """A model file (a path), or the text of one (anything with a line break), as a Model for ``derive``."""
+    from .modelfile import model_from_text
+
     if isinstance(path_or_text, str) and "\n" in path_or_text:
         return model_from_text(path_or_text)
     if not isinstance(path_or_text, (str, os.PathLike)):

@@ -43,11 +43,6 @@ _GREEK = {"alpha", "beta", "gamma", "delta", "epsilon", "eta", "theta", "lambda"
           "omega", "rho", "xi", "zeta", "kappa", "nu", "pi", "chi", "iota", "upsilon"}
 
 
-def is_model_file(text: str) -> bool:
-    """Whether a --model value names a file rather than a built-in model."""
-    return text.endswith((".yaml", ".yml")) or "/" in text
-
-
 def load_model(path: str) -> Model:
     """The Model a model file describes, or a ModelFileError naming the file, line and column."""
     try:
