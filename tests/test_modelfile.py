@@ -275,3 +275,25 @@ def test_a_damaged_model_file_keeps_the_contract(tmp_path_factory, edits):
     assert isinstance(result.exception, (SystemExit, type(None))), repr(result.exception)
     if result.exit_code:
         assert len(result.stderr.splitlines()) == 1 and result.stderr.startswith("Error: "), result.stderr
+
+
+def test_a_new_cell_written_from_the_readme_has_at_values_equal_to_pytorch(tmp_path):
+    """IndRNN (Li et al. 2018), a cell symrnn has no built-in for: its --at value of every parameter equals
+    PyTorch autograd of the same forward pass."""
+    rng = np.random.default_rng(11)
+    d, m, K, n = 3, 4, 2, 4
+    values = {"W": rng.normal(0, 0.5, (m, d)), "u": rng.normal(0, 0.5, m), "b": rng.normal(0, 0.5, m) + 0.5,
+              "h_0": rng.normal(0, 0.5, m), "V": rng.normal(0, 0.5, (K, m)), "c": rng.normal(0, 0.5, K),
+              "x": rng.normal(0, 1, (n, d))}
+    path = tmp_path / "values.json"
+    path.write_text(json.dumps({**{k: v.tolist() for k, v in values.items()}, "y": 2}), encoding="utf-8")
+    params = {k: torch.tensor(v, requires_grad=True) for k, v in values.items() if k != "x"}
+    h = params["h_0"]
+    for xt in torch.tensor(values["x"]):
+        h = torch.relu(params["W"] @ xt + params["u"] * h + params["b"])
+    (-torch.log_softmax(params["V"] @ h + params["c"], dim=0)[1]).backward()
+    data = json.loads(ok("derive", "-m", str(MODELS / "indrnn.yaml"), "-n", str(n), "--wrt", "all", "--at", str(path),
+                         "-f", "json"))
+    for part in data["gradients"]:
+        assert np.allclose(part["value"]["values"], params[part["wrt"]].grad.numpy(), rtol=1e-12, atol=1e-14)
+    assert [part["wrt"] for part in data["gradients"]] == ["W", "u", "b", "h_0", "V", "c"]
