@@ -178,7 +178,8 @@ def _model(model: object, layers: object, readout: object) -> Model:
         return read_model_file(model)
     if isinstance(model, str) and model not in MODELS:
         raise InputError(f"--model must be one of {', '.join(MODELS)}, or a model file (NAME.yaml), not {model!r}")
-    return get_model(validate.choice("--model", model, MODELS), layers, readout)
+    return get_model(validate.choice("--model", model, MODELS), validate.optional_number("--layers", layers, 1),
+                     validate.optional_choice("--readout", readout, READOUTS))
 
 
 def _evaluated(derivation: Derivation, values: object) -> Value:
@@ -244,9 +245,10 @@ def checked_model_file(path: str) -> tuple[dict, tuple[tuple[str, CheckReport], 
     """A model file described as ``symrnn models`` describes a built-in model, and every parameter's gradient at
     n = 2 checked (a generic g with every activation)."""
     model = read_model_file(validate.name("--check", path, "net.yaml") or "")
-    result = derive(model, 2, wrt=ALL)
-    reports = check(result)
-    return describe(model), tuple(zip((d.wrt for d in result.parts), reports))
+    from .checking import check_many
+
+    parts = derive_whole(model, 2)
+    return describe(model), tuple(zip((d.wrt for d in parts), check_many(parts)))
 
 
 def catalogue() -> list[dict]:

@@ -9,7 +9,7 @@ fail from two time steps on and can silently return zero.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable, Mapping
+from typing import Any, Callable, Mapping
 
 import sympy
 
@@ -59,6 +59,10 @@ from .jac import (
 
 SCALAR = sympy.Integer(1)
 """The length of a scalar, seen as a vector of one entry."""
+
+
+Rule = Callable[..., Any]
+"""A table's entry: it takes the node of its own kind (the table is keyed by that kind)."""
 
 
 @dataclass(frozen=True)
@@ -213,7 +217,7 @@ def _d_neg(expr: Neg, scope: Scope) -> Jac | None:
     return None if inner is None else JNeg(inner)
 
 
-_RULES: dict[type, Callable[[Expr, Scope], Jac | None]] = {
+_RULES: dict[type, Rule] = {
     Node: _d_leaf,
     Param: _d_leaf,
     MatVec: _d_matvec,
@@ -354,7 +358,7 @@ def _simplify_transpose(jac: JTranspose) -> Jac:
     return pushed(inner) if pushed else JTranspose(inner)
 
 
-_TRANSPOSE: dict[type, Callable[[Jac], Jac]] = {
+_TRANSPOSE: dict[type, Rule] = {
     JProduct: lambda j: product(tuple(JTranspose(f) for f in reversed(j.factors))),
     JSum: lambda j: simplify(JSum(tuple(JTranspose(t) for t in j.terms))),
     JNeg: lambda j: simplify(JNeg(JTranspose(j.arg))),
@@ -367,7 +371,7 @@ _TRANSPOSE: dict[type, Callable[[Jac], Jac]] = {
 }
 """(XY)^T = Y^T X^T; diag(v) and I are symmetric."""
 
-_SIMPLIFY: dict[type, Callable[[Jac], Jac]] = {
+_SIMPLIFY: dict[type, Rule] = {
     JProduct: _simplify_product,
     JSum: _simplify_sum,
     JNeg: _simplify_neg,

@@ -202,7 +202,9 @@ def second_level_cell() -> Part:
     """Collins, Question 2a: a second forward and backward level, each reading CONCAT(h^{(t)}, η^{(t)})."""
     below = Concat((Ref("h"), Ref("eta")))
     levels = {"h2": ("2hx", "2hh", "2h", -1, False), "eta2": ("2bhx", "2bhh", "2bh", 1, True)}
-    params, step, initial = (), (), ()
+    params: tuple[Symbol, ...] = ()
+    step: tuple[Definition, ...] = ()
+    initial: tuple[tuple[str, str], ...] = ()
     for state, (wx, wh, b, shift, backward) in levels.items():
         latex = r"h^{(2,@)}" if state == "h2" else r"\eta^{(2,@)}"
         params += (weight(f"W_{wx}", f"W^{{{wx}}}", "m", "2*m", f"level-2 input weights of {state}"),

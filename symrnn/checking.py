@@ -85,10 +85,11 @@ def derived_gradient(derivation: Derivation, instance: Instance, activation: str
 def factored_gradient(derivation: Derivation, instance: Instance, activation: str) -> np.ndarray:
     """∂loss/∂wrt from the factored form: the local terms, each ∇_v L worked out by its recursion."""
     evaluator = forward(derivation.graph, instance, activation)
-    formulas = derivation.formulas
-    for recursion in derivation.factored.recursions:  # loss end first: each reads only those before it
+    formulas, factored = derivation.formulas, derivation.factored
+    assert factored is not None, "a derivation without its factored form"
+    for recursion in factored.recursions:  # loss end first: each reads only those before it
         evaluator.matrix(recursion.grad, formulas)
-    total = sum(evaluator.matrix(term, formulas) for term in derivation.factored.terms)
+    total = np.sum([evaluator.matrix(term, formulas) for term in factored.terms], axis=0)
     return np.reshape(total, value_shape(derivation, instance))
 
 
@@ -138,7 +139,7 @@ def finite_difference(derivation: Derivation, instance: Instance, activation: st
 
 def relative_error(derived: np.ndarray, reference: np.ndarray) -> float:
     """‖derived − reference‖ / max(‖derived‖, ‖reference‖, ERROR_FLOOR), Euclidean norms."""
-    scale = max(np.linalg.norm(derived), np.linalg.norm(reference), ERROR_FLOOR)
+    scale = max(float(np.linalg.norm(derived)), float(np.linalg.norm(reference)), ERROR_FLOOR)
     return float(np.linalg.norm(derived - reference) / scale)
 
 
@@ -285,7 +286,7 @@ def _check_one(derivation: Derivation, instance: Instance, activation: str, tole
     if not np.all(np.isfinite(reference)):
         return CheckResult(label, None, None, False, None, "the forward pass is not finite at the drawn values")
     forms = (path_sum_gradient, derived_gradient) if derivation.paths else ()
-    gradients = [form(derivation, instance, activation) for form in forms]
+    gradients: list[np.ndarray | None] = [form(derivation, instance, activation) for form in forms]
     gradients.append(factored_gradient(derivation, instance, activation) if derivation.factored is not None else None)
     if any(g is not None and not np.all(np.isfinite(g)) for g in gradients):
         return CheckResult(label, None, None, False, None, "the derived gradient is not finite at the drawn values")

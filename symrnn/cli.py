@@ -19,7 +19,17 @@ import click
 
 from . import __version__
 from .activations import ACTIVATIONS
-from .api import DEFAULT_LIST, catalogue, checked_model_file, document, failed, path_report
+from .api import (
+    DEFAULT_LIST,
+    ActivationName,
+    Form,
+    ReadoutName,
+    catalogue,
+    checked_model_file,
+    document,
+    failed,
+    path_report,
+)
 from .catalogue import MODELS, READOUTS
 from .derivation import AUTO_PATHS, FORMS
 from .errors import CheckFailed, Interrupted, OutputError, SymrnnError
@@ -222,9 +232,9 @@ def _model_option_list(max_steps: int) -> list:
 @click.option("--max-paths", type=click.IntRange(1, MAX_PATHS_LIMIT), default=MAX_PATHS, show_default=True,
               help=f"Refuse to list more paths than this (at most {MAX_PATHS_LIMIT:,}).")
 def derive(model: str, steps: int, wrt: str | None, loss: str | None, position: int | None, layers: int | None,
-           readout: str | None, activation: str,
+           readout: ReadoutName | None, activation: ActivationName,
            fmt: str, standalone: bool, output: str | None, template_dir: str | None, check: bool, seed: int,
-           values: str | None, form: str, max_paths: int) -> None:
+           values: str | None, form: Form, max_paths: int) -> None:
     """Derive d(loss)/d(NAME) on the unrolled graph, and typeset it.
 
     The path form lists every directed path from NAME to the loss, writes the gradient as
@@ -312,7 +322,7 @@ def _describe_text(entry: dict) -> str:
 @click.option("--format", "-f", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="Text for people, JSON for programs.")
 def paths(model: str, steps: int, wrt: str | None, loss: str | None, position: int | None, layers: int | None,
-          readout: str | None, count_only: bool, limit: int, fmt: str) -> None:
+          readout: ReadoutName | None, count_only: bool, limit: int, fmt: str) -> None:
     """Count the paths from NAME to the loss exactly (no enumeration), and list the first few.
 
     The list is printed as it is made, one path at a time, so memory does not grow with --limit.

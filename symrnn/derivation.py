@@ -66,7 +66,7 @@ class Derivation:
     @cached_property
     def formulas(self) -> dict[Jac, Jac]:
         """The formula behind every named Jacobian (D(a→b), A, B^{t})."""
-        named = {edge: formula for edge, formula in self.jacobians}
+        named: dict[Jac, Jac] = {edge: formula for edge, formula in self.jacobians}
         named.update({s.name: s.formula for s in self.shorthands})
         if self.factored is not None:
             named.update({edge: formula for edge, formula in self.factored.jacobians})
@@ -169,6 +169,7 @@ def _names(graph: Graph, model: Model, suffix: tuple[tuple[str, str], ...]) -> d
     for edge in graph.edge:
         if _is_transition(graph, edge):
             source = graph.by_ident[edge[0]].value
+            assert isinstance(source, Node) and source.time is not None  # a transition is between timed states
             letter = letters.setdefault(source.name, _transition_letter(model, len(letters)))
             names[edge] = JName(letter, source.time + source.offset)
     return names

@@ -135,7 +135,7 @@ class Concat:
 class Const:
     """A number written into a formula: the 2 of d‖v‖²."""
 
-    value: int
+    value: int | float
 
 
 @dataclass(frozen=True)

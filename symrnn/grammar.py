@@ -125,6 +125,16 @@ class Parser:
         kind, text, start = self.items[self.index - 1]
         return self.text[column:start + len(text)].strip()
 
+    def next_is(self, *texts: str) -> bool:
+        """Whether the next token is one of these operators or words."""
+        item = self.peek()
+        return item is not None and item[1] in texts
+
+    def column(self) -> int:
+        """Where the next token starts (the end of the text when none is left)."""
+        item = self.peek()
+        return item[2] if item is not None else len(self.text)
+
     def peek(self) -> tuple[str, str, int] | None:
         return self.items[self.index] if self.index < len(self.items) else None
 
@@ -137,14 +147,15 @@ class Parser:
 
     def parse(self) -> tuple[Expr, Shape]:
         found = self.sum()
-        if self.peek() is not None:
-            raise self.error(f"unexpected {self.peek()[1]!r}")
+        item = self.peek()
+        if item is not None:
+            raise self.error(f"unexpected {item[1]!r}")
         return found
 
     def sum(self) -> tuple[Expr, Shape]:
-        start = self.peek()[2] if self.peek() else len(self.text)
+        start = self.column()
         terms = [self.product()]
-        while self.peek() and self.peek()[1] in "+-" and self.peek()[0] == "op":
+        while self.next_is("+", "-"):
             sign = self.take()[1]
             expr, shape = self.product()
             terms.append((Neg(expr) if sign == "-" else expr, shape))
@@ -175,7 +186,7 @@ class Parser:
 
     def product(self) -> tuple[Expr, Shape]:
         left = self.unary()
-        while self.peek() and self.peek()[1] == "*":
+        while self.next_is("*"):
             column = self.take()[2]
             left = self.elementwise(left, self.unary(), column)
         return left
@@ -189,7 +200,7 @@ class Parser:
         return Mul(a, b), self.common([sa, sb], column, " * ")
 
     def unary(self) -> tuple[Expr, Shape]:
-        if self.peek() and self.peek()[1] == "-":
+        if self.next_is("-"):
             self.take()
             expr, shape = self.unary()
             return Neg(expr), shape
@@ -202,8 +213,8 @@ class Parser:
     def matmul(self) -> tuple[Expr, Shape]:
         left = self.postfix()
         while self.starts_primary():
-            column = self.peek()[2]
-            if self.peek()[1] == "@":
+            column = self.column()
+            if self.next_is("@"):
                 self.take()
             left = self.apply_matrix(left, self.postfix(), column)
         return left
@@ -221,7 +232,7 @@ class Parser:
 
     def postfix(self) -> tuple[Expr, Shape]:
         expr = self.primary()
-        while self.peek() and self.peek()[1] == "[":
+        while self.next_is("["):
             expr = self.indexed(expr)
         return expr
 
@@ -235,9 +246,9 @@ class Parser:
             return inner
         if kind != "name":
             raise self.error(f"unexpected {text!r}", column)
-        if self.peek() and self.peek()[1] == "(" and text in CALLS:
+        if self.next_is("(") and text in CALLS:
             return self.call(text, column)
-        if self.peek() and self.peek()[1] == "[":
+        if self.next_is("["):
             return self.timed_name(text, column)
         return self.name(text, column)
 
@@ -268,7 +279,7 @@ class Parser:
     def concat(self, column: int) -> tuple[Expr, Shape]:
         """concat(a, b, ...): vectors of one size m stacked, of size k*m (a dimension the file declares)."""
         parts = [self.nested(self.sum)]
-        while self.peek() and self.peek()[1] == ",":
+        while self.next_is(","):
             self.take(",")
             parts.append(self.nested(self.sum))
         self.take(")")
@@ -339,7 +350,7 @@ class Parser:
         kind, text, at = self.take()
         if text in self.scope.labels:
             size, per_step = self.scope.labels[text]
-            if self.peek() and self.peek()[1] == "[":
+            if self.next_is("["):
                 self.take("[")
                 self.take("t")
                 self.take("]")
@@ -368,7 +379,7 @@ class Parser:
         if text != "t":
             raise self.error(f"a step is t, t-1, t+1, n or i (the position --position names), not {text!r}", at)
         shift = 0
-        if self.peek() and self.peek()[1] in "+-" and self.peek()[0] == "op":
+        if self.next_is("+", "-"):
             sign = -1 if self.take()[1] == "-" else 1
             kind, digits, where = self.take()
             if kind != "number" or not digits.isdigit():

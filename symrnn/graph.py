@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from functools import cached_property
+from typing import Callable
 
 import sympy
 
@@ -277,6 +278,7 @@ def _edges(model: Model, nodes: list[GraphNode], inline: dict[Node, Expr],
     for node in nodes:
         if node.definition is None:
             continue
+        assert isinstance(node.value, Node)  # only nodes of the graph have a definition, never a parameter
         for source in _dependencies(node.definition, inline):
             scope = Scope(wrt=source, out=node.value, inline=inline, shapes=shapes)
             edges.append(Edge(source.ident, node.ident, node.definition, scope))
@@ -356,7 +358,7 @@ def _label(label: Label, ctx: Unrolling, t: int) -> Label:
     return Label(label.name, t) if per_step else label
 
 
-_REBUILD = {
+_REBUILD: dict[type, Callable[..., Expr]] = {
     Ref: lambda e, rec, ctx, t: _resolve(e, ctx, t),
     Node: lambda e, rec, *_: e,
     Param: lambda e, rec, *_: e,

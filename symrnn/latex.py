@@ -335,8 +335,8 @@ def _transition_runs(factors) -> list[tuple[int, int]]:
     keys = [_transition_key(f) for f in factors]
     runs, start = [], 0
     for i in range(1, len(keys) + 1):
-        continues = (i < len(keys) and keys[i] is not None and keys[i - 1] is not None
-                     and _consecutive(keys[i - 1], keys[i]))
+        before, here = keys[i - 1], keys[i] if i < len(keys) else None
+        continues = before is not None and here is not None and _consecutive(before, here)
         if not continues:
             if i - start >= _ELIDE_RUN and keys[start] is not None:
                 runs.append((start, i))

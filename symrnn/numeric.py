@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import reduce
-from typing import Callable, Mapping
+from typing import Any, Callable, Mapping
 
 import numpy as np
 
@@ -62,6 +62,9 @@ from .jac import (
     JTranspose,
 )
 
+Rule = Callable[..., Any]
+"""A table's entry: it takes the node of its own kind (the table is keyed by that kind)."""
+
 
 @dataclass(frozen=True)
 class Instance:
@@ -75,7 +78,9 @@ class Instance:
     def label(self, label: Label) -> int:
         """The 0-based index a label selects."""
         value = self.labels[label.name]
-        return (value if label.time is None else value[label.time - 1]) - 1
+        if isinstance(value, tuple):  # a label per step
+            return value[(label.time or 1) - 1] - 1
+        return value - 1
 
 
 @dataclass(frozen=True)
@@ -115,8 +120,10 @@ def forward(graph: Graph, instance: Instance, activation: str,
         if node.kind == "parameter":
             value = np.array(instance.arrays[node.ident], dtype=dtype)
         elif node.kind == "input":
+            assert isinstance(node.value, Node) and node.value.time is not None
             value = np.array(instance.arrays[node.value.name][node.value.time - 1], dtype=dtype)
         else:
+            assert node.definition is not None
             for leaf, definition in plan[node.ident]:  # g'(a^{(t)}) needs the numbers of a^{(t)}
                 env[leaf] = evaluator.value(definition)
             value = np.asarray(evaluator.value(node.definition), dtype=dtype)
@@ -138,7 +145,7 @@ def _one_hot(expr: OneHot, ev: Evaluator) -> np.ndarray:
     return vector
 
 
-_VALUE: dict[type, Callable[[Expr, Evaluator], np.ndarray]] = {
+_VALUE: dict[type, Rule] = {
     Node: lambda e, ev: ev.env[e],
     Param: lambda e, ev: ev.env[e],
     MatVec: lambda e, ev: ev.value(e.matrix) @ ev.value(e.vector),
@@ -198,7 +205,7 @@ def _column(jac: Jac, ev: Evaluator, formulas) -> np.ndarray:
     return value.reshape(-1, 1) if value.ndim == 1 else value
 
 
-_MATRIX: dict[type, Callable] = {
+_MATRIX: dict[type, Rule] = {
     JEdge: lambda j, ev, f: ev.matrix(f[j], f),
     JName: lambda j, ev, f: ev.matrix(f[j], f),
     JGrad: lambda j, ev, f: _remembered(ev, j, lambda: ev.matrix(f[j], f)),

@@ -212,7 +212,8 @@ def by_step(graph: Graph, jacobians: tuple[tuple[JEdge, Jac], ...]) -> tuple[Equ
         printer = printers[step]
         groups.setdefault((printer.doprint(edge), printer.doprint(formula)), []).append((step, edge, formula))
     single = printers[None]
-    return tuple(Equation(*key, note=_steps_phrase([step for step, _, _ in members])) if len(members) > 1
+    return tuple(Equation(*key, note=_steps_phrase([step for step, _, _ in members if step is not None]))
+                 if len(members) > 1
                  else Equation(single.doprint(members[0][1]), single.doprint(members[0][2]))
                  for key, members in groups.items())
 

@@ -366,8 +366,9 @@ def _value_json(document: Document) -> dict | None:
 
 def whole_check_table(whole: Whole) -> tuple[tuple[str, ...], tuple[tuple[str, ...], ...]]:
     """The check's table for the whole gradient: each parameter's rows, the parameter first."""
-    headings = ("parameter",) + check_table(whole.first.check)[0]
-    rows = tuple((f"${part.wrt_latex}$",) + row for part in whole.parts for row in check_table(part.check)[1])
+    checked = [(part, part.check) for part in whole.parts if part.check is not None]
+    headings = ("parameter",) + check_table(checked[0][1])[0]
+    rows = tuple((f"${part.wrt_latex}$",) + row for part, report in checked for row in check_table(report)[1])
     return headings, rows
 
 

@@ -8,7 +8,7 @@ the loss with respect to every parameter at once.
 
 from __future__ import annotations
 
-from typing import Callable
+from typing import Any, Callable
 
 import numpy as np
 
@@ -38,6 +38,9 @@ from .expr import (
 )
 from .graph import Graph
 from .numeric import Evaluator, Instance, forward
+
+Rule = Callable[..., Any]
+"""A table's entry: it takes the node of its own kind (the table is keyed by that kind)."""
 
 
 def reverse_gradients(graph: Graph, instance: Instance, activation: str, loss: str,
@@ -153,7 +156,7 @@ def _constant(e: Expr, bar: np.ndarray, s: _Sweep) -> None:
     """Constants (1, 0, 2, e_y) read nothing that could be differentiated."""
 
 
-_BACK: dict[type, Callable[[Expr, np.ndarray, _Sweep], None]] = {
+_BACK: dict[type, Rule] = {
     Node: lambda e, bar, s: s.leaf(e, bar),
     Param: lambda e, bar, s: s.leaf(e, bar),
     MatVec: _matvec,

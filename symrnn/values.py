@@ -128,7 +128,8 @@ def _error_words(error: Exception) -> str:
     problem, mark = getattr(error, "problem", None), getattr(error, "problem_mark", None)
     if problem and mark:
         context = getattr(error, "context", None)
-        error = f"{context + ': ' if context else ''}{problem} (line {mark.line + 1}, column {mark.column + 1})"
+        return " ".join(f"{context + ': ' if context else ''}{problem} (line {mark.line + 1}, column "
+                        f"{mark.column + 1})".split())
     return " ".join(str(error).split())
 
 
