@@ -16,6 +16,13 @@ def test_ruff_finds_nothing():
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+def test_mypy_finds_nothing():
+    """Every module of the package type-checks (pyproject.toml, [tool.mypy]; calculus.py is exempt, see there)."""
+    result = subprocess.run([sys.executable, "-m", "mypy", "--no-incremental"], cwd=ROOT, capture_output=True,
+                            text=True, timeout=300)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
 def test_tests_share_helpers_only_through_helpers_py():
     """A test file imports helpers.py or the oracles, never another test file or conftest.py."""
     offenders = [f"{path.name}: {line.strip()}" for path in sorted((ROOT / "tests").glob("*.py"))
