@@ -193,10 +193,10 @@ def _constant(expr: Expr, scope: Scope) -> None:
     return None
 
 
-def _chain(outer: Callable[[Expr, Scope], Jac]) -> Callable[[Expr, Scope], Jac | None]:
+def _chain(outer: Rule) -> Rule:
     """A rule for y = f(u): D(wrt → y) = f'(u) D(wrt → u), with f' given by ``outer``."""
 
-    def rule(expr: Expr, scope: Scope) -> Jac | None:
+    def rule(expr: Any, scope: Scope) -> Jac | None:
         argument = expr.vector if isinstance(expr, Pick) else expr.arg
         inner = _d(argument, scope)
         return None if inner is None else JProduct((outer(expr, scope), inner))
