@@ -9,7 +9,7 @@ fail from two time steps on and can silently return zero.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Mapping, Sequence, cast
 
 import sympy
 
@@ -72,8 +72,9 @@ class Scope:
 
     wrt: Node | Param
     out: Node
-    inline: Mapping[Node, Expr]
-    shapes: Mapping[Node | Param, tuple[sympy.Symbol, ...]]
+    inline: Mapping[Any, Expr]
+    """Node → its inline definition; looked up with any expression (most are not abbreviations)."""
+    shapes: Mapping[Any, tuple[sympy.Symbol, ...]]
     top: Expr | None = None
 
 
@@ -85,8 +86,8 @@ def jacobian(expr: Expr, scope: Scope) -> Jac:
     return simplify(found)
 
 
-def size(expr: Expr, scope: Scope) -> sympy.Symbol:
-    """The length of a vector-valued expression."""
+def size(expr: Any, scope: Scope) -> sympy.Symbol:
+    """The length of a vector-valued expression (of any kind: the last line reads the argument of a function)."""
     if isinstance(expr, (Node, Param)):
         shape = scope.shapes[expr]
         return shape[0] if shape else SCALAR
@@ -119,22 +120,23 @@ def _d_leaf(expr: Node | Param, scope: Scope) -> Jac | None:
 
 
 def _d_matvec(expr: MatVec, scope: Scope) -> Jac | None:
-    parts = []
-    if expr.matrix == scope.wrt:
-        parts.append(JKron(expr.vector, scope.shapes[expr.matrix][0]))
+    parts: list[Jac] = []
+    matrix = cast(Param, expr.matrix)  # unrolling has made every Ref a parameter
+    if matrix == scope.wrt:
+        parts.append(JKron(expr.vector, scope.shapes[matrix][0]))
     if isinstance(expr.vector, Concat):
-        parts += _d_blocks(expr.matrix, expr.vector, scope)
+        parts += _d_blocks(matrix, expr.vector, scope)
     else:
         inner = _d(expr.vector, scope)
         if inner is not None:
-            parts.append(JProduct((JMatrix(expr.matrix), inner)))
+            parts.append(JProduct((JMatrix(matrix), inner)))
     return _sum(parts)
 
 
 def _d_blocks(matrix: Param, concat: Concat, scope: Scope) -> list[Jac]:
     """D(V CONCAT(u, v)) = V_{[1]} D(u) + V_{[2]} D(v): each part meets its block of V's columns."""
     sizes = tuple(size(part, scope) for part in concat.parts)
-    found = []
+    found: list[Jac] = []
     for index, part in enumerate(concat.parts):
         inner = _d(part, scope)
         if inner is not None:
@@ -204,7 +206,7 @@ def _chain(outer: Rule) -> Rule:
     return rule
 
 
-def _sum(parts: list[Jac]) -> Jac | None:
+def _sum(parts: Sequence[Jac]) -> Jac | None:
     return None if not parts else parts[0] if len(parts) == 1 else JSum(tuple(parts))
 
 
@@ -258,14 +260,15 @@ def _simplify_product(jac: JProduct) -> Jac:
     kept = _apply_pair_rules(kept)
     row = next((i for i, f in enumerate(kept) if isinstance(f, JRow) and _is_difference(f.vector)), None)
     if negative and row is not None:
-        negative, kept = False, kept[:row] + (JRow(_swap_difference(kept[row].vector)),) + kept[row + 1:]
+        difference = cast(Add, cast(JRow, kept[row]).vector)
+        negative, kept = False, kept[:row] + (JRow(_swap_difference(difference)),) + kept[row + 1:]
     result = kept[0] if len(kept) == 1 else JProduct(kept)
     return JNeg(result) if negative else result
 
 
 def _flatten(factors: tuple[Jac, ...]) -> tuple[bool, tuple[Jac, ...]]:
     """Nested products spliced in, negations counted: (is the product negative, factors)."""
-    negative, flat = False, []
+    negative, flat = False, cast(list[Jac], [])
     for factor in factors:
         while isinstance(factor, JNeg):
             negative, factor = not negative, factor.arg
@@ -319,11 +322,11 @@ def _is_difference(expr: Expr) -> bool:
 
 def _swap_difference(expr: Add) -> Add:
     """-(a - b) = b - a: a sign in front of a difference goes into it."""
-    return Add((expr.terms[1].arg, Neg(expr.terms[0])))
+    return Add((cast(Neg, expr.terms[1]).arg, Neg(expr.terms[0])))
 
 
 def _simplify_sum(jac: JSum) -> Jac:
-    terms = []
+    terms: list[Jac] = []
     for term in (simplify(t) for t in jac.terms):
         terms.extend(term.terms if isinstance(term, JSum) else (term,))
     if len(terms) > 1 and all(_diagonal(t) is not None for t in terms):
@@ -340,10 +343,10 @@ def _diagonal(term: Jac) -> tuple[bool, Expr] | None:
 
 def _merge_diagonals(terms: list[Jac]) -> Jac:
     """diag(a) - diag(b) = diag(a - b), the positive terms first."""
-    signed = [_diagonal(t) for t in terms]
-    vectors = [v for negated, v in signed if not negated] + [Neg(v) for negated, v in signed if negated]
+    signed = [found for found in (_diagonal(t) for t in terms) if found is not None]
+    vectors: list[Expr] = [v for negated, v in signed if not negated] + [Neg(v) for negated, v in signed if negated]
     if isinstance(vectors[0], Neg):
-        return JNeg(JDiag(Add(tuple(v.arg for v in vectors))))
+        return JNeg(JDiag(Add(tuple(cast(Neg, v).arg for v in vectors))))
     return JDiag(Add(tuple(vectors)))
 
 
