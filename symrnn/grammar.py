@@ -40,6 +40,7 @@ from .expr import (
     SquaredNorm,
     TimeSum,
 )
+from .limits import MAX_NESTING
 
 Shape = tuple[str, ...]
 ANY: Shape = ("*",)
@@ -103,9 +104,6 @@ def tokens(text: str, where: Where) -> list[tuple[str, str, int]]:
         pos = match.end()
     return found
 
-
-MAX_NESTING = 100
-"""Deepest nesting of parentheses and calls an equation may have."""
 
 
 class Parser:

@@ -40,3 +40,9 @@ MAX_TEMPLATE_ITEMS = 10_000_000
 digits) with one ``*`` or ``**``: 60 times the whole of ``derive -m lstm -n 50 --wrt all`` (165 KB), yet
 ``'a' * 10**10`` (10 GB) is refused before it is allocated. It bounds memory, not time (``10**9999999`` is allowed
 and takes seconds); Jinja's sandbox bounds ``range`` (100 000 items)."""
+
+MAX_MODEL_BYTES = 2**20
+"""Largest model file: 1 MiB (a model of a hundred equations is a few KB)."""
+
+MAX_NESTING = 100
+"""Deepest nesting of parentheses and calls an equation of a model file may have."""

@@ -28,10 +28,8 @@ import yaml
 
 from .expr import Ref, TimeSum, walk
 from .grammar import ANY, ModelFileError, Parser, Scope, Where
+from .limits import MAX_MODEL_BYTES
 from .models import ZERO, Definition, Dim, Model, Symbol
-
-MAX_MODEL_BYTES = 2**20
-"""Largest model file: 1 MiB (a model of a hundred equations is a few KB)."""
 
 KEYS = ("name", "title", "source", "dimensions", "parameters", "inputs", "labels", "states", "step", "readout",
         "loss", "wrt", "latex", "notation")

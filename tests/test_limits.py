@@ -26,6 +26,8 @@ def test_every_limit_is_in_the_readme_table_with_its_figure():
         f"| `--check` | complex steps up to {check.COMPLEX_STEP_BUDGET:,} (entries × nodes), reverse mode beyond; "
         f"{check.ATTEMPTS} draws |",
         f"at most {limits.MAX_TEMPLATE_ITEMS:,} characters, items or digits",
+        f"| model file | {limits.MAX_MODEL_BYTES // 2**20} MiB; parentheses and calls nested at most "
+        f"{limits.MAX_NESTING} deep |",
     ]
     missing = [row for row in expected if row not in SECTION]
     assert not missing, missing
@@ -33,4 +35,4 @@ def test_every_limit_is_in_the_readme_table_with_its_figure():
 
 def test_a_new_limit_needs_a_row_in_the_test_above():
     names = [name for name in vars(limits) if name.startswith("MAX_")]
-    assert len(names) == 11, names
+    assert len(names) == 13, names
