@@ -6,7 +6,7 @@
     unary    := '-' unary | matmul
     matmul   := postfix (['@'] postfix)*              matrix-vector products, left to right
     postfix  := primary ('[' index ']')*
-    primary  := NUMBER | NAME | NAME '(' sum (',' sum)* ')' | '(' sum ')'
+    primary  := NUMBER | NAME | NAME '(' sum (',' sum)* ')' | 'crossentropy(' sum ',' LABEL ')' | '(' sum ')'
     index    := 't' | 't' ('+' | '-') NUMBER | 'n' | 'i' | LABEL | LABEL '[' 't' ']'
 
 So ``alpha * W x`` is α ⊙ (W x) and ``-logsoftmax(l)[y]`` is −(logsoftmax(l)_y). Every error is a
@@ -25,6 +25,7 @@ from .expr import (
     Apply,
     Concat,
     Const,
+    CrossEntropy,
     Expr,
     Label,
     Log,
@@ -49,7 +50,7 @@ ANY: Shape = ("*",)
 FUNCTIONS = ("g", "tanh", "sigmoid", "relu", "identity")
 """Elementwise transfer functions: g is the generic one, chosen with --activation."""
 
-CALLS = FUNCTIONS + ("logsoftmax", "softmax", "log", "norm2", "sum_t", "concat")
+CALLS = FUNCTIONS + ("logsoftmax", "softmax", "log", "norm2", "sum_t", "concat", "crossentropy")
 """Every function of the language; any other name before '(' multiplies it (U (r * h[t-1]))."""
 
 
@@ -263,6 +264,8 @@ class Parser:
         self.take("(")
         if fn == "concat":
             return self.concat(column)
+        if fn == "crossentropy":
+            return self.cross_entropy(column)
         if fn == "sum_t":
             if self.scope.in_step:
                 raise self.error("sum_t sums over the steps: use it in the readout", column)
@@ -289,6 +292,25 @@ class Parser:
             raise self.error(f"concat makes a vector of size {size}: declare it under dimensions ('{size}': ...)",
                              column)
         return Concat(tuple(expr for expr, _ in parts)), (size,)
+
+    def cross_entropy(self, column: int) -> tuple[Expr, Shape]:
+        """crossentropy(p, y): -log p_y for probabilities p given by a softmax, as one operation (its gradient
+        is the textbook (p - e_y)^T)."""
+        probabilities, shape = self.nested(self.sum)
+        self.take(",")
+        kind, label, at = self.take()
+        if label not in self.scope.labels:
+            raise self.error("crossentropy(p, y) takes the label as its second argument", at)
+        size, per_step = self.scope.labels[label]
+        if per_step:
+            self.take("[")
+            self.take("t")
+            self.take("]")
+        self.take(")")
+        if shape != (size,):
+            raise self.error(f"{label} picks one of {size} entries, but p is ({' x '.join(shape) or 'scalar'})",
+                             column)
+        return CrossEntropy(probabilities, Label(label)), ()
 
     def function(self, fn: str, arg: Expr, shape: Shape, column: int) -> tuple[Expr, Shape]:
         if fn in FUNCTIONS:
