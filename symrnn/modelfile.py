@@ -34,7 +34,7 @@ from .models import ZERO, Definition, Dim, Model, Symbol
 KEYS = ("name", "title", "source", "dimensions", "parameters", "inputs", "labels", "states", "step", "readout",
         "loss", "wrt", "latex", "notation")
 
-NOTATION = {"time_from": (0, 1), "time_style": ("superscript", "subscript")}
+NOTATION = {"time_from": (0, 1), "time_style": ("superscript", "subscript"), "scalar": (True, False)}
 """notation: how the source writes time (its first step, h^{(t)} or h_t) and, under "g", its generic function."""
 
 _GREEK = {"alpha", "beta", "gamma", "delta", "epsilon", "eta", "theta", "lambda", "mu", "sigma", "tau", "phi", "psi",
@@ -151,7 +151,8 @@ class _Reader:
                 choices = "; ".join(f"{k}: {' or '.join(map(str, v))}" for k, v in NOTATION.items())
                 raise ModelFileError(f"{self.file}: notation {key}: {value!r} is not known; it takes {choices}, "
                                      f"and g: its LaTeX")
-        found = {"time_offset": given.get("time_from", 1) - 1, "time_style": given.get("time_style", "superscript")}
+        found = {"time_offset": given.get("time_from", 1) - 1, "time_style": given.get("time_style", "superscript"),
+                 "scalar": bool(given.get("scalar", False))}
         return found | ({"generic_latex": str(given["g"])} if "g" in given else {})
 
     def states(self) -> tuple[dict[str, str], dict[str, tuple[str, ...]]]:
