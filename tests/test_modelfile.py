@@ -22,16 +22,20 @@ ELMAN = str(MODELS / "elman.yaml")
 MGU = str(MODELS / "mgu.yaml")
 
 
-@pytest.mark.parametrize("name", ["birnn", "birnn-shared", "deng", "elman", "goodfellow", "gru", "leaky", "leaky-free",
-                                  "lstm", "scalar"])
+BIAS = {"deng": "b", "goodfellow": "b", "lstm": "b", "gru-torch": "b_hz", "lstm-torch": "b_hf", "scalar": "b_h"}
+FIXED_FUNCTIONS = ("goodfellow", "gru-torch", "lstm", "lstm-torch", "scalar")
+"""Models whose functions their sources fix: no g to choose with -g."""
+
+
+@pytest.mark.parametrize("name", ["birnn", "birnn-shared", "deng", "elman", "goodfellow", "gru", "gru-torch", "leaky",
+                                  "leaky-free", "lstm", "lstm-torch", "scalar"])
 @pytest.mark.parametrize("options", [[], ["-f", "markdown"], ["-f", "json"], ["--wrt", "all", "-f", "json"],
                                      ["-n", "5", "--wrt", "BIAS", "-g", "tanh", "--check", "-f", "json"],
                                      ["--standalone", "--form", "both"]], ids=" ".join)
 def test_a_built_in_written_as_a_file_gives_byte_identical_output(name, options):
     path = str(MODELS / f"{name}.yaml")
-    bias = "b" if name in ("deng", "goodfellow", "lstm") else "b_h"
-    options = [bias if option == "BIAS" else option for option in options]
-    if name in ("goodfellow", "lstm", "scalar"):  # their functions are fixed by their sources: no g to choose
+    options = [BIAS.get(name, "b_h") if option == "BIAS" else option for option in options]
+    if name in FIXED_FUNCTIONS:
         options = [option for option in options if option not in ("-g", "tanh")]
     assert ok("derive", "-m", path, "-n", "3", *options) == ok("derive", "-m", name, "-n", "3", *options)
 
