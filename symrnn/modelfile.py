@@ -117,7 +117,7 @@ class _Reader:
     def __init__(self, data: dict, text: str, file: str) -> None:
         self.data, self.lines, self.file = data, text.splitlines(), file
         self.backward: set[str] = set()
-        """Step definitions computed from t = n down (they read a state at t+1, or such a definition)."""
+        """Inline step definitions computed from t = n down (they read a state at t+1): what reads them is too."""
         self.latex = self.mapping("latex")
 
     def model(self) -> Model:
@@ -249,6 +249,6 @@ class _Reader:
         backward = any(isinstance(item, Ref) and (item.shift > 0 and item.name in scope.states
                                                    or item.shift == 0 and item.name in self.backward)
                        for item in walk(expr)) and scope.in_step
-        if backward:
+        if backward and inline:  # a backward abbreviation makes what reads it backward; a backward node does not
             self.backward.add(name)
         return Definition(name, shape, str(self.latex.get(name, default_latex(name))), expr, inline, backward)

@@ -22,13 +22,15 @@ ELMAN = str(MODELS / "elman.yaml")
 MGU = str(MODELS / "mgu.yaml")
 
 
-BIAS = {"deng": "b", "goodfellow": "b", "lstm": "b", "gru-torch": "b_hz", "lstm-torch": "b_hf", "scalar": "b_h"}
+BIAS = {"deng": "b", "goodfellow": "b", "lstm": "b", "gru-torch": "b_hz", "lstm-torch": "b_hf", "scalar": "b_h",
+        "stacked": "b_1", "stacked-residual": "b_2"}
 FIXED_FUNCTIONS = ("goodfellow", "gru-torch", "lstm", "lstm-torch", "scalar")
 """Models whose functions their sources fix: no g to choose with -g."""
 
 
 @pytest.mark.parametrize("name", ["birnn", "birnn-shared", "deng", "elman", "goodfellow", "gru", "gru-torch", "leaky",
-                                  "leaky-free", "lstm", "lstm-torch", "scalar"])
+                                  "leaky-free", "lstm", "lstm-torch", "scalar", "stacked", "stacked-birnn",
+                                  "stacked-residual"])
 @pytest.mark.parametrize("options", [[], ["-f", "markdown"], ["-f", "json"], ["--wrt", "all", "-f", "json"],
                                      ["-n", "5", "--wrt", "BIAS", "-g", "tanh", "--check", "-f", "json"],
                                      ["--standalone", "--form", "both"]], ids=" ".join)
