@@ -7,7 +7,7 @@
     matmul   := postfix (['@'] postfix)*              matrix-vector products, left to right
     postfix  := primary ('[' index ']')*
     primary  := NUMBER | NAME | NAME '(' sum (',' sum)* ')' | 'crossentropy(' sum ',' LABEL ')' | '(' sum ')'
-    index    := 't' | 't' ('+' | '-') NUMBER | 'n' | 'i' | LABEL | LABEL '[' 't' ']'
+    index    := ('t' | 'i') [('+' | '-') NUMBER] | 'n' | LABEL | LABEL '[' 't' ']'
 
 So ``alpha * W x`` is α ⊙ (W x) and ``-logsoftmax(l)[y]`` is −(logsoftmax(l)_y). Every error is a
 ``ModelFileError`` that names the line and column.
@@ -18,6 +18,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from typing import Callable
+
+import sympy
 
 from .errors import InputError
 from .expr import (
@@ -33,6 +35,7 @@ from .expr import (
     MatVec,
     Mul,
     Neg,
+    OneHot,
     Ones,
     Pick,
     Ref,
@@ -50,7 +53,7 @@ ANY: Shape = ("*",)
 FUNCTIONS = ("g", "tanh", "sigmoid", "relu", "identity")
 """Elementwise transfer functions: g is the generic one, chosen with --activation."""
 
-CALLS = FUNCTIONS + ("logsoftmax", "softmax", "log", "norm2", "sum_t", "concat", "crossentropy")
+CALLS = FUNCTIONS + ("logsoftmax", "softmax", "log", "norm2", "sum_t", "concat", "crossentropy", "onehot")
 """Every function of the language; any other name before '(' multiplies it (U (r * h[t-1]))."""
 
 
@@ -266,6 +269,8 @@ class Parser:
             return self.concat(column)
         if fn == "crossentropy":
             return self.cross_entropy(column)
+        if fn == "onehot":
+            return self.one_hot(column)
         if fn == "sum_t":
             if self.scope.in_step:
                 raise self.error("sum_t sums over the steps: use it in the readout", column)
@@ -311,6 +316,19 @@ class Parser:
             raise self.error(f"{label} picks one of {size} entries, but p is ({' x '.join(shape) or 'scalar'})",
                              column)
         return CrossEntropy(probabilities, Label(label)), ()
+
+    def one_hot(self, column: int) -> tuple[Expr, Shape]:
+        """onehot(y[t]): the unit vector e_y of the label's size (a tag read as an input)."""
+        kind, label, at = self.take()
+        if label not in self.scope.labels:
+            raise self.error("onehot(y) takes a label", at)
+        size, per_step = self.scope.labels[label]
+        if per_step:
+            self.take("[")
+            self.take("t")
+            self.take("]")
+        self.take(")")
+        return OneHot(Label(label), sympy.Symbol(size, integer=True, positive=True)), (size,)
 
     def function(self, fn: str, arg: Expr, shape: Shape, column: int) -> tuple[Expr, Shape]:
         if fn in FUNCTIONS:
@@ -392,11 +410,11 @@ class Parser:
                                          and expr.name not in self.scope.states):
             raise self.error("only a state or an input has a step to index", column)
         name = expr.name
-        if text in ("n", "i"):
-            if self.scope.in_step:
-                raise self.error(f"{name}[{text}] is read after the last step: use it in the readout", at)
-            return Ref(name, last=True) if text == "n" else Ref(name, position=True)
-        if text != "t":
+        if text in ("n", "i") and self.scope.in_step:
+            raise self.error(f"{name}[{text}] is read after the last step: use it in the readout", at)
+        if text == "n":
+            return Ref(name, last=True)
+        if text not in ("t", "i"):
             raise self.error(f"a step is t, t-1, t+1, n or i (the position --position names), not {text!r}", at)
         shift = 0
         if self.next_is("+", "-"):
@@ -405,6 +423,8 @@ class Parser:
             if kind != "number" or not digits.isdigit():
                 raise self.error("a step offset is a whole number: t-1, t+1", where)
             shift = sign * int(digits)
+        if text == "i":
+            return Ref(name, shift, position=True)
         if shift < 0 and name not in self.scope.states and name not in self.scope.inputs:
             raise self.error(f"{name}[t{shift:+d}] needs {name}'s value before the first step: declare it under "
                              f"states ({name}: {name}_0, or {name}: 0)", at)

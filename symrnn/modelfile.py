@@ -86,10 +86,16 @@ def _yaml(text: str, file: str) -> dict:
     return data
 
 
-def _dim(name: str, words: str) -> Dim:
+def _dim(name: str, words: object, file: str) -> Dim:
     """A dimension; one named k*m is k times m (the size of a concat of k vectors of size m)."""
     match = re.fullmatch(r"(\d+)\*([A-Za-z_]\w*)", name)
-    return Dim(name, words, (int(match.group(1)), match.group(2)) if match else None)
+    if match is None and not re.fullmatch(r"[A-Za-z_]\w*", name):
+        raise ModelFileError(f"{file}: dimension {name!r} is not a name (m) or a multiple of one (2*m); quote a "
+                             f"description that holds commas")
+    if words is None:
+        raise ModelFileError(f"{file}: dimension {name!r} has no description (a comma in an unquoted description "
+                             f"of another one starts a new name: quote it)")
+    return Dim(name, str(words), (int(match.group(1)), match.group(2)) if match else None)
 
 
 def _lookahead(name: str, step: tuple[Definition, ...]) -> int:
@@ -121,7 +127,7 @@ class _Reader:
         self.latex = self.mapping("latex")
 
     def model(self) -> Model:
-        dims = tuple(_dim(str(name), str(words)) for name, words in self.mapping("dimensions").items())
+        dims = tuple(_dim(str(name), words, self.file) for name, words in self.mapping("dimensions").items())
         params = tuple(self.symbol(name, spec) for name, spec in self.mapping("parameters").items())
         inputs = tuple(self.symbol(name, spec, "input sequence") for name, spec in self.mapping("inputs").items())
         labels = tuple(self.label(name, spec) for name, spec in self.mapping("labels").items())

@@ -30,7 +30,7 @@ FIXED_FUNCTIONS = ("goodfellow", "gru-torch", "lstm", "lstm-torch", "scalar")
 
 @pytest.mark.parametrize("name", ["birnn", "birnn-shared", "deng", "elman", "goodfellow", "gru", "gru-torch", "leaky",
                                   "leaky-free", "lstm", "lstm-torch", "scalar", "stacked", "stacked-birnn",
-                                  "stacked-residual"])
+                                  "stacked-residual", "tagger"])
 @pytest.mark.parametrize("options", [[], ["-f", "markdown"], ["-f", "json"], ["--wrt", "all", "-f", "json"],
                                      ["-n", "5", "--wrt", "BIAS", "-g", "tanh", "--check", "-f", "json"],
                                      ["--standalone", "--form", "both"]], ids=" ".join)
@@ -131,6 +131,10 @@ BAD_FILES = [
     ("unknown-key", "loss: o\n", "loss: o\nlosses: o\n", ["unknown key 'losses'"]),
     ("concat-undeclared", "l = V h[n] + c", "l = V concat(h[n], h[n]) + c", ["net.yaml:10:", "declare it under"]),
     ("position-in-step", "U h[t-1]", "U h[i]", ["net.yaml:8:", "h[i] is read after the last step"]),
+    ("dimension-not-a-name", "K: classes}", "K: classes, 3*m (h): three}", ["dimension '3*m (h)' is not a name"]),
+    ("dimension-comma", "K: classes}", "K: classes, 3*m: three (h, eta, beta)}",
+     ["dimension 'eta' has no description"]),
+    ("onehot-not-a-label", "W x + U h[t-1]", "W x + U onehot(b)", ["net.yaml:8:", "onehot(y) takes a label"]),
     ("bad-notation", "loss: o\n", "loss: o\nnotation: {time_from: 2}\n", ["notation time_from: 2 is not known"]),
     ("zero-state-without-shape", "states: {h: h_0}", "states: {h: 0}", ["h starts at 0: give its shape"]),
     ("missing-step", "step: |\n  h = tanh(W x + U h[t-1] + b)\n", "", ["step is missing"]),
