@@ -24,8 +24,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-import yaml
-
+from .errors import InputError
 from .expr import Ref, TimeSum, walk
 from .grammar import ANY, ModelFileError, Parser, Scope, Where
 from .limits import MAX_MODEL_BYTES
@@ -73,14 +72,13 @@ def model_from_text(text: str, file: str = "<model>") -> Model:
 
 
 def _yaml(text: str, file: str) -> dict:
+    """The file's mapping, read as a values file is: aliases, depth and keys bounded (an alias bomb is refused)."""
+    from .values import bounded_yaml
+
     try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f"{file}:{mark.line + 1}:{mark.column + 1}" if mark else file
-        raise ModelFileError(f"{where}: not valid YAML: {getattr(error, 'problem', None) or error}") from None
-    except RecursionError:
-        raise ModelFileError(f"{file}: nested too deep for a model file") from None
+        data = bounded_yaml(text, file)
+    except InputError as error:
+        raise ModelFileError(str(error)) from None
     if not isinstance(data, dict):
         raise ModelFileError(f"{file} must hold a mapping (name:, parameters:, step:, ...)")
     return data

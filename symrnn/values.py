@@ -89,7 +89,19 @@ def _read(path: str) -> dict:
     """The file's mapping, refusing (one line each) what is too big, too deep, not UTF-8 or not JSON/YAML."""
     where, is_yaml = _shown(path), _is_yaml(path)
     raw = _read_bytes(path, where, is_yaml)
-    text = _decode(raw, where)
+    data = _parsed(raw, _decode(raw, where), where, is_yaml)
+    if not isinstance(data, dict):
+        raise InputError(f"{where} must hold a mapping from names to values (such as {{\"W_hx\": [[...]]}})")
+    return data
+
+
+def bounded_yaml(text: str, where: str) -> object:
+    """YAML text read as a values file is (depth, alias expansion and keys bounded), for model files too; an
+    InputError of one line naming ``where`` otherwise."""
+    return _parsed(text.encode("utf-8"), text, where, True)
+
+
+def _parsed(raw: bytes, text: str, where: str, is_yaml: bool) -> object:
     language = "YAML" if is_yaml else "JSON"
     try:
         data = _parse_yaml(text) if is_yaml else _parse_json(raw, text)
@@ -101,8 +113,6 @@ def _read(path: str) -> dict:
         raise InputError(f"{where}: out of memory reading it as {language}; {_SMALLER}") from None
     except (ValueError, yaml.YAMLError) as error:
         raise InputError(f"{where} is not valid {language}: {_error_words(error)}") from None
-    if not isinstance(data, dict):
-        raise InputError(f"{where} must hold a mapping from names to values (such as {{\"W_hx\": [[...]]}})")
     return data
 
 

@@ -308,3 +308,13 @@ def test_a_new_cell_written_from_the_readme_has_at_values_equal_to_pytorch(tmp_p
     for part in data["gradients"]:
         assert np.allclose(part["value"]["values"], params[part["wrt"]].grad.numpy(), rtol=1e-12, atol=1e-14)
     assert [part["wrt"] for part in data["gradients"]] == ["W", "u", "b", "h_0", "V", "c"]
+
+
+def test_a_model_file_alias_bomb_is_refused_at_once(tmp_path):
+    """Nine levels of nine aliases (9⁹ entries from a few hundred bytes), read as values files are read."""
+    levels = ["a: &a [1, 1, 1, 1, 1, 1, 1, 1, 1]"] + [
+        f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join(['*' + chr(97 + i)] * 9)}]" for i in range(8)]
+    path = tmp_path / "bomb.yaml"
+    path.write_text("latex:\n" + "".join(f"  {line}\n" for line in levels)
+                    + BASE.replace("d: input size", "d: *i"), encoding="utf-8")
+    assert "expand to more than 4,194,304 entries" in error_line(run("derive", "-m", str(path), "-n", "1"))
