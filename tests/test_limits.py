@@ -27,7 +27,8 @@ def test_every_limit_is_in_the_readme_table_with_its_figure():
         f"{check.ATTEMPTS} draws |",
         f"at most {limits.MAX_TEMPLATE_ITEMS:,} characters, items or digits",
         f"| model file | {limits.MAX_MODEL_BYTES // 2**20} MiB; parentheses and calls nested at most "
-        f"{limits.MAX_NESTING} deep |",
+        f"{limits.MAX_NESTING} deep; its YAML bounded as a values file's (depth {limits.MAX_VALUES_DEPTH}, "
+        f"{limits.MAX_VALUES_ENTRIES:,} entries after aliases) |",
     ]
     missing = [row for row in expected if row not in SECTION]
     assert not missing, missing
