@@ -16,6 +16,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from itertools import islice
+from pathlib import Path
 from typing import Literal, Union
 
 from . import validate
@@ -60,6 +61,22 @@ Result = Union[Derivation, Gradient]
 def is_model_file(text: str) -> bool:
     """Whether a --model value names a file rather than a built-in model."""
     return text.endswith((".yaml", ".yml")) or "/" in text
+
+
+def catalogue_file(name: str) -> str:
+    """The model file of a built-in model (``catalogue/NAME.yaml``): shipped in the package, or, run from a
+    checkout that is not installed, the checkout's own; its derivations equal the built-in's, byte for byte."""
+    validate.choice("--show", name, MODELS)
+    from importlib.resources import files
+
+    try:
+        folder = Path(str(files("symrnn.catalogue_files")))
+    except ModuleNotFoundError:
+        folder = Path(__file__).resolve().parent.parent / "catalogue"
+    try:
+        return (folder / f"{name}.yaml").read_text(encoding="utf-8")
+    except OSError as error:
+        raise InputError(f"cannot read the model file of {name}: {error.strerror or error}") from None
 
 
 def read_model_file(path: str) -> Model:

@@ -25,6 +25,7 @@ from .api import (
     Form,
     ReadoutName,
     catalogue,
+    catalogue_file,
     checked_model_file,
     document,
     failed,
@@ -272,17 +273,23 @@ def _check_failure(doc, output: str | None) -> CheckFailed | None:
 @cli.command()
 @click.option("--format", "-f", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="Text for people, JSON for programs.")
+@click.option("--show", "show", metavar="NAME",
+              help="Print a built-in model as a model file (YAML), to read or to copy and change.")
 @click.option("--check", "check_file", metavar="FILE",
               help="Read a model file, describe it, and prove every parameter's gradient at n = 2 numerically; "
                    "exit 2 with the file, line and column of the first error, 1 if a gradient fails its check.")
-def models(fmt: str, check_file: str | None) -> None:
+def models(fmt: str, show: str | None, check_file: str | None) -> None:
     """List the built-in models (source, equations, parameters, inputs and labels), or check a model file.
 
     \b
     symrnn models                              every built-in model
+    symrnn models --show gru > my-gru.yaml         a built-in model as a file, to change
     symrnn models --check examples/models/mgu.yaml
     """
     with reporting():
+        if show is not None:
+            _emit(catalogue_file(show))
+            return
         if check_file is not None:
             entry, reports = checked_model_file(check_file)
             _emit(json.dumps({**entry, "check": [{"wrt": wrt, "passed": r.passed} for wrt, r in reports]},

@@ -18,7 +18,8 @@ from symrnn.checking import derived_gradient, random_instance, relative_error
 from symrnn.modelfile import default_latex, model_from_text
 
 MODELS = Path(__file__).resolve().parent.parent / "examples" / "models"
-ELMAN = str(MODELS / "elman.yaml")
+CATALOGUE = Path(__file__).resolve().parent.parent / "catalogue"
+ELMAN = str(CATALOGUE / "elman.yaml")
 MGU = str(MODELS / "mgu.yaml")
 
 
@@ -35,7 +36,7 @@ FIXED_FUNCTIONS = ("goodfellow", "gru-torch", "lstm", "lstm-torch", "scalar")
                                      ["-n", "5", "--wrt", "BIAS", "-g", "tanh", "--check", "-f", "json"],
                                      ["--standalone", "--form", "both"]], ids=" ".join)
 def test_a_built_in_written_as_a_file_gives_byte_identical_output(name, options):
-    path = str(MODELS / f"{name}.yaml")
+    path = str(CATALOGUE / f"{name}.yaml")
     options = [BIAS.get(name, "b_h") if option == "BIAS" else option for option in options]
     if name in FIXED_FUNCTIONS:
         options = [option for option in options if option not in ("-g", "tanh")]
@@ -318,3 +319,12 @@ def test_a_model_file_alias_bomb_is_refused_at_once(tmp_path):
     path.write_text("latex:\n" + "".join(f"  {line}\n" for line in levels)
                     + BASE.replace("d: input size", "d: *i"), encoding="utf-8")
     assert "expand to more than 4,194,304 entries" in error_line(run("derive", "-m", str(path), "-n", "1"))
+
+
+def test_every_built_in_model_has_its_file_and_models_show_prints_it():
+    from symrnn.catalogue import MODELS as BUILT_IN
+
+    assert sorted(p.stem for p in CATALOGUE.glob("*.yaml")) == sorted(BUILT_IN)
+    for name in BUILT_IN:
+        assert ok("models", "--show", name) == (CATALOGUE / f"{name}.yaml").read_text(encoding="utf-8")
+    assert "--show must be one of elman" in error_line(run("models", "--show", "zz"))

@@ -304,3 +304,6 @@ def test_the_wheel_ships_the_templates(tmp_path):
     names = zipfile.ZipFile(next(tmp_path.glob("symrnn-*.whl"))).namelist()
     shipped = sorted(p.name for p in (Path(__file__).resolve().parent.parent / "templates" / "default").glob("*.j2"))
     assert sorted(n.rsplit("/", 1)[1] for n in names if n.startswith("symrnn/templates/default/")) == shipped
+    models = sorted(p.name for p in (Path(__file__).resolve().parent.parent / "catalogue").glob("*.yaml"))
+    assert sorted(n.rsplit("/", 1)[1] for n in names if n.startswith("symrnn/catalogue_files/")
+                  and n.endswith(".yaml")) == models
