@@ -69,7 +69,7 @@ def test_misuse_is_one_line_input_error(call, words):
 def test_load_model_reads_a_path_or_the_text_of_a_file(tmp_path):
     from pathlib import Path
 
-    path = Path(__file__).resolve().parent.parent / "examples" / "models" / "elman.yaml"
+    path = Path(__file__).resolve().parent.parent / "catalogue" / "elman.yaml"
     from_path, from_text = symrnn.load_model(path), symrnn.load_model(path.read_text(encoding="utf-8"))
     assert from_path == from_text == symrnn.load_model(str(path))
     assert symrnn.render(symrnn.derive(from_text, 3), "json") == symrnn.render(symrnn.derive("elman", 3), "json")
