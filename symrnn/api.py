@@ -16,7 +16,6 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from itertools import islice
-from pathlib import Path
 from typing import Literal, Union
 
 from . import validate
@@ -33,6 +32,7 @@ from .paths import count_paths, iter_paths
 from .present import Document, Value, Whole, model_equations, present, present_whole
 from .rendering import render as render_document
 from .report import CheckReport
+from .resources import shipped_folder
 
 Form = Literal["auto", "paths", "factored", "both"]
 Format = Literal["latex", "markdown", "json"]
@@ -67,14 +67,9 @@ def catalogue_file(name: str) -> str:
     """The model file of a built-in model (``catalogue/NAME.yaml``): shipped in the package, or, run from a
     checkout that is not installed, the checkout's own; its derivations equal the built-in's, byte for byte."""
     validate.choice("--show", name, MODELS)
-    from importlib.resources import files
-
+    path = shipped_folder("symrnn.catalogue_files", "catalogue", "elman.yaml") / f"{name}.yaml"
     try:
-        folder = Path(str(files("symrnn.catalogue_files")))
-    except ModuleNotFoundError:
-        folder = Path(__file__).resolve().parent.parent / "catalogue"
-    try:
-        return (folder / f"{name}.yaml").read_text(encoding="utf-8")
+        return path.read_text(encoding="utf-8")
     except OSError as error:
         raise InputError(f"cannot read the model file of {name}: {error.strerror or error}") from None
 

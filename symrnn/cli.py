@@ -352,15 +352,14 @@ def _paths_text(report: dict, count_only: bool) -> Iterator[str]:
     if count_only:
         yield f"{count}\n"
         return
+    head = (f"{count} path{'' if count == 1 else 's'} from {report['wrt']} to {report['loss']} "
+            f"({report['model']}, n = {report['steps']})")
     listed = 0
     for listed, path in enumerate(report["paths"], 1):
-        if listed == 1:
-            yield (f"{count} path{'' if count == 1 else 's'} from {report['wrt']} to {report['loss']} "
-                   f"({report['model']}, n = {report['steps']}):\n")
+        yield f"{head}:\n" if listed == 1 else ""
         yield f"{listed}. {' -> '.join(path)}\n"
     if listed == 0:
-        yield (f"{count} path{'' if count == 1 else 's'} from {report['wrt']} to {report['loss']} "
-               f"({report['model']}, n = {report['steps']})\n")
+        yield f"{head}\n"
     elif listed < count:
         yield f"... {count - listed} more (raise --limit to list them)\n"
 

@@ -303,15 +303,7 @@ class Parser:
         is the textbook (p - e_y)^T)."""
         probabilities, shape = self.nested(self.sum)
         self.take(",")
-        kind, label, at = self.take()
-        if label not in self.scope.labels:
-            raise self.error("crossentropy(p, y) takes the label as its second argument", at)
-        size, per_step = self.scope.labels[label]
-        if per_step:
-            self.take("[")
-            self.take("t")
-            self.take("]")
-        self.take(")")
+        label, size = self.label_argument("crossentropy(p, y) takes the label as its second argument")
         if shape != (size,):
             raise self.error(f"{label} picks one of {size} entries, but p is ({' x '.join(shape) or 'scalar'})",
                              column)
@@ -319,16 +311,26 @@ class Parser:
 
     def one_hot(self, column: int) -> tuple[Expr, Shape]:
         """onehot(y[t]): the unit vector e_y of the label's size (a tag read as an input)."""
+        label, size = self.label_argument("onehot(y) takes a label")
+        return OneHot(Label(label), sympy.Symbol(size, integer=True, positive=True)), (size,)
+
+    def label_argument(self, message: str) -> tuple[str, str]:
+        """A label as a function's last argument (y, or y[t] for a label per step) and the closing parenthesis:
+        its name and the dimension it ranges over."""
         kind, label, at = self.take()
         if label not in self.scope.labels:
-            raise self.error("onehot(y) takes a label", at)
+            raise self.error(message, at)
         size, per_step = self.scope.labels[label]
         if per_step:
-            self.take("[")
-            self.take("t")
-            self.take("]")
+            self.take_step()
         self.take(")")
-        return OneHot(Label(label), sympy.Symbol(size, integer=True, positive=True)), (size,)
+        return label, size
+
+    def take_step(self) -> None:
+        """``[t]``: the label of the current step."""
+        self.take("[")
+        self.take("t")
+        self.take("]")
 
     def function(self, fn: str, arg: Expr, shape: Shape, column: int) -> tuple[Expr, Shape]:
         if fn in FUNCTIONS:
@@ -389,9 +391,7 @@ class Parser:
         if text in self.scope.labels:
             size, per_step = self.scope.labels[text]
             if self.next_is("["):
-                self.take("[")
-                self.take("t")
-                self.take("]")
+                self.take_step()
                 if not per_step:
                     raise self.error(f"{text} is one label, not one per step: write [{text}]", at)
             elif per_step:

@@ -10,7 +10,6 @@ import json
 import math
 from dataclasses import asdict
 from functools import lru_cache
-from importlib.resources import files
 from pathlib import Path
 from typing import Any, Callable, cast
 
@@ -22,6 +21,7 @@ from .errors import InputError
 from .limits import MAX_TEMPLATE_ITEMS
 from .present import Document, Whole
 from .report import CheckReport
+from .resources import shipped_folder
 
 FORMATS = ("latex", "markdown", "json")
 
@@ -46,15 +46,8 @@ override one block."""
 
 
 def builtin_templates() -> Path:
-    """``templates/``: the package data ``symrnn.templates`` of an installed symrnn, or, run from a checkout
-    that is not installed (``python -m symrnn`` at its root), the checkout's own folder."""
-    try:
-        found = Path(str(files("symrnn.templates")))
-    except ModuleNotFoundError:
-        found = None
-    if found is not None and (found / DEFAULT).is_dir():
-        return found
-    return Path(__file__).resolve().parent.parent / "templates"
+    """``templates/``, installed or in the checkout."""
+    return shipped_folder("symrnn.templates", "templates", DEFAULT)
 
 
 def tex_text(text: str) -> str:

@@ -285,11 +285,12 @@ def test_the_shipped_templates_are_found_from_a_checkout_that_is_not_installed(m
     """``python -m symrnn`` at the root of a checkout imports the checkout's package, which has no
     symrnn.templates: the templates are then read from the checkout's templates/."""
     import symrnn.rendering as render_module
+    import symrnn.resources
 
     def missing(name: str):
         raise ModuleNotFoundError(name)
 
-    monkeypatch.setattr(render_module, "files", missing)
+    monkeypatch.setattr(symrnn.resources, "files", missing)
     root = render_module.builtin_templates()
     assert root == Path(__file__).resolve().parent.parent / "templates"
     assert (root / "default" / "derivation.tex.j2").is_file()
