@@ -20,7 +20,7 @@ from typing import Literal, Union
 
 from . import validate
 from .activations import ACTIVATIONS
-from .catalogue import MAX_LAYERS, MODELS, READOUTS, get_model
+from .catalogue import MAX_LAYERS, MODELS, READOUTS, catalogue_text, get_model
 from .derivation import FORMS, Derivation, derive_whole
 from .derivation import derive as derive_one
 from .errors import CheckFailed, InputError
@@ -32,7 +32,6 @@ from .paths import count_paths, iter_paths
 from .present import Document, Value, Whole, model_equations, present, present_whole
 from .rendering import render as render_document
 from .report import CheckReport
-from .resources import shipped_folder
 
 Form = Literal["auto", "paths", "factored", "both"]
 Format = Literal["latex", "markdown", "json"]
@@ -65,13 +64,8 @@ def is_model_file(text: str) -> bool:
 
 def catalogue_file(name: str) -> str:
     """The model file of a built-in model (``catalogue/NAME.yaml``): shipped in the package, or, run from a
-    checkout that is not installed, the checkout's own; its derivations equal the built-in's, byte for byte."""
-    validate.choice("--show", name, MODELS)
-    path = shipped_folder("symrnn.catalogue_files", "catalogue", "elman.yaml") / f"{name}.yaml"
-    try:
-        return path.read_text(encoding="utf-8")
-    except OSError as error:
-        raise InputError(f"cannot read the model file of {name}: {error.strerror or error}") from None
+    checkout that is not installed, the checkout's own; the built-in model is read from it."""
+    return catalogue_text(validate.choice("--show", name, MODELS))
 
 
 def read_model_file(path: str) -> Model:

@@ -1,171 +1,106 @@
-"""The built-in models: a cell and a readout each, in the notation of its source.
+"""The built-in models: the model files in ``catalogue/`` (shipped as ``symrnn.catalogue_files``), read by the same
+reader as a user's file, and the two kinds of variant the command line offers:
 
-Nothing here is code that runs per model: unrolling, differentiation and printing read
-these tables. ``get_model`` also builds the variants a model offers (--layers, --readout).
+- ``--layers L`` for a stacked model: its file for L layers, written by ``stacked_text`` (the shipped files are
+  that text for two layers, byte for byte);
+- ``--readout final|every`` for a model whose cell ends in a state h: its file with the readout replaced by one of
+  ``READOUTS``.
+
+A file is read on first use, so importing symrnn reads none of them.
 """
 
 from __future__ import annotations
 
-from .cells import (
-    bidirectional_cell,
-    deng_cell,
-    elman_cell,
-    goodfellow_cell,
-    gru_cell,
-    gru_torch_cell,
-    leaky_cell,
-    lstm_cell,
-    lstm_torch_cell,
-    scalar_cell,
-    stacked_cell,
-    tag_cell,
-    two_level_bidirectional_cell,
-)
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+
 from .errors import InputError
-from .expr import Ref, TimeSum
-from .models import Dim, Model, Symbol
-from .parts import (
-    HIDDEN_DIMS,
-    INPUT,
-    Part,
-    concat_readout,
-    every_step_softmax,
-    final_log_softmax,
-    next_step_l2,
-    per_step_sigmoid_log_loss,
-    stacked_readout,
-    tagger_readout,
-)
+from .models import Model
+from .resources import shipped_folder
 
-
-def model(name: str, title: str, source: str, cell: Part, readout: Part, loss: str, default_wrt: str,
-          dims: tuple[Dim, ...] = HIDDEN_DIMS, inputs: tuple[Symbol, ...] = (INPUT,), **notation) -> Model:
-    """A model from a cell and a readout; every name must mean one thing. ``notation`` sets the
-    Model's notation fields (time_offset, time_style, generic_latex)."""
-    _check_names(name, cell, readout)
-    return Model(
-        name=name, title=title, source=source, dims=dims,
-        params=cell.params + readout.params, inputs=inputs, labels=cell.labels + readout.labels,
-        initial=cell.initial + readout.initial, step=cell.step + readout.step, readout=cell.readout + readout.readout,
-        loss=loss, default_wrt=default_wrt, **notation,
-    )
-
-
-def _check_names(name: str, *parts: Part) -> None:
-    """Refuse a model in which two entries share a name (a loss summed over time, L = Σ_t L^{(t)},
-    may share its terms' name: they are told apart by their time index)."""
-    step = [d.name for part in parts for d in part.step]
-    sums = {d.expr.term.name for part in parts for d in part.readout
-            if isinstance(d.expr, TimeSum) and isinstance(d.expr.term, Ref)}
-    others = [e.name for part in parts for e in part.params + part.labels + part.readout] + [INPUT.name]
-    names = step + [n for n in others if n not in sums]
-    repeated = sorted({n for n in names if names.count(n) > 1})
-    if repeated:
-        raise ValueError(f"model {name}: {', '.join(repeated)} defined twice")
-
-
-def stacked(layers: int = 2, residual: bool = False) -> Model:
-    """A deep RNN of ``layers`` layers (the graded homework on RNNs, Q1.3), with or without the residual readout."""
-    if not 1 <= layers <= MAX_LAYERS:
-        raise InputError(f"--layers must be between 1 and {MAX_LAYERS} (got {layers})")
-    name = "stacked-residual" if residual else "stacked"
-    title = "Stacked RNN with a residual readout" if residual else "Stacked (deep) RNN"
-    return model(name, f"{title}, {layers} layers", f"{HOMEWORK}, Q1.3",
-                 stacked_cell(layers), stacked_readout(layers, residual), "o", "W_1")
-
+NAMES = ("elman", "goodfellow", "gru", "gru-torch", "lstm", "lstm-torch", "deng", "scalar", "birnn", "birnn-shared",
+         "stacked", "stacked-residual", "stacked-birnn", "tagger", "leaky", "leaky-free")
+"""The built-in models, in the order ``symrnn models`` lists them."""
 
 MAX_LAYERS = 8
 """Most layers a stacked model takes: each adds a factor of paths per step."""
 
-
-BIDIRECTIONAL_DIMS = HIDDEN_DIMS + (Dim("2*m", "twice the hidden units (a CONCAT of h and eta)", (2, "m")),)
-
-
-COLLINS = "M. Collins, flipped-classroom questions on recurrent networks"
-
-DENG = "Y. Deng and M. Finlayson, in-class activities on recurrent neural networks (Sequences, class 4)"
-
-HOMEWORK = "a graded homework on recurrent neural networks (Q1, week 13)"
-
-STUDY = "study questions on Goodfellow et al., Deep Learning, ch. 10"
+LAYERED = {"stacked": False, "stacked-residual": True}
+"""Models that take --layers (the shipped file has two), and whether the readout sums every layer (residual)."""
 
 
-GOODFELLOW = "Goodfellow, Bengio and Courville, Deep Learning, ch. 10"
+@dataclass(frozen=True)
+class Readout:
+    """A readout any cell ending in a state h can take: its parameters, labels, the lines it adds to each step, its
+    own equations, its loss. ``renames`` gives another name to a readout name the cell already uses."""
 
-
-MODELS: dict[str, Model] = {m.name: m for m in (
-    model("elman", "Elman RNN (simple recurrent network)", f"{COLLINS}, Question 1",
-          elman_cell(), final_log_softmax(), "o", "W_hx"),
-    model("goodfellow", "The RNN of Goodfellow et al. (a loss at every step)", f"{GOODFELLOW}, eq. 10.8-10.14",
-          goodfellow_cell(), every_step_softmax(), "L", "W"),
-    model("gru", "Gated recurrent unit", f"{COLLINS}, Question 3",
-          gru_cell(), final_log_softmax(), "o", "U_z"),
-    model("gru-torch", "Gated recurrent unit, PyTorch's equations and names", "PyTorch torch.nn.GRUCell",
-          gru_torch_cell(), final_log_softmax(), "o", "W_hz"),
-    model("lstm", "Long short-term memory", f"{GOODFELLOW}, eq. 10.40-10.44",
-          lstm_cell(), final_log_softmax(log_probabilities="p"), "o", "W_f"),
-    model("lstm-torch", "Long short-term memory, PyTorch's equations and names", "PyTorch torch.nn.LSTMCell",
-          lstm_torch_cell(), final_log_softmax(loss="L"), "L", "W_hf"),
-    model("deng", "RNN with an L2 next-step loss", f"{DENG}, sections 1 and 3",
-          deng_cell(), next_step_l2(), "L", "W", dims=HIDDEN_DIMS[:2],
-          inputs=(Symbol("x", ("d",), "x", "input sequence x_0 ... x_N (x_N is only a target)", lookahead=1),),
-          time_offset=-1, time_style="subscript", generic_latex=r"\sigma"),
-    model("scalar", "A scalar RNN with a loss at every step", f"{HOMEWORK}, Q1.1",
-          scalar_cell(), per_step_sigmoid_log_loss(), "L", "w_1", dims=(),
-          inputs=(Symbol("x_1", (), "x_{1}", "first input, one number per step"),
-                  Symbol("x_2", (), "x_{2}", "second input, one number per step")), scalar=True),
-    model("birnn", "Bidirectional RNN", f"{COLLINS}, Question 2",
-          bidirectional_cell(), concat_readout(), "o", "W_hx", dims=BIDIRECTIONAL_DIMS),
-    model("birnn-shared", "Bidirectional RNN with one set of weights for both directions",
-          f"{HOMEWORK}, Q1.4",
-          bidirectional_cell(shared=True), concat_readout(), "o", "W_hx", dims=BIDIRECTIONAL_DIMS),
-    stacked(),
-    stacked(residual=True),
-    model("stacked-birnn", "Two-level bidirectional RNN", f"{COLLINS}, Question 2a",
-          two_level_bidirectional_cell(), concat_readout(("h2", "eta2")), "o", "W_hx", dims=BIDIRECTIONAL_DIMS),
-    model("tagger", "Bidirectional RNN with a recurrence over the previous tags", f"{COLLINS}, Question 2b",
-          tag_cell(), tagger_readout(), "o", "W_hx",
-          dims=HIDDEN_DIMS + (Dim("3*m", "three times the hidden units (a CONCAT of h, eta, beta)", (3, "m")),)),
-    model("leaky", "Leaky units", f"{GOODFELLOW}, section 10.9; {STUDY}, 10.9.1",
-          leaky_cell(), final_log_softmax(), "o", "alpha"),
-    model("leaky-free", "Leaky units with a free weight beta", f"{STUDY}, 10.9.3 (u = alpha u + beta v)",
-          leaky_cell(free_beta=True), final_log_softmax(), "o", "beta"),
-)}
+    description: str
+    parameters: dict
+    labels: dict
+    step: str
+    readout: str
+    loss: str
+    renames: dict
 
 
 READOUTS = {
-    "final": ("a readout at the last step, l = V h^{(n)} + γ, q = LS(l), o = -q_y (Collins, Question 1)", "o"),
-    "every": ("a softmax output and cross-entropy loss at every step, L = Σ_t L^{(t)} (Goodfellow 10.8-10.14)", "L"),
+    "final": Readout(
+        "a readout at the last step, l = V h^{(n)} + γ, q = LS(l), o = -q_y (Collins, Question 1)",
+        {"V": {"shape": ["K", "m"], "description": "output weights"},
+         "gamma": {"shape": ["K"], "description": "output bias"}},
+        {"y": {"size": "K", "description": "the correct label, 1..K"}}, "",
+        "l = V h[n] + gamma\nq = logsoftmax(l)\no = -q[y]\n", "o", {"q": "p"}),
+    "every": Readout(
+        "a softmax output and cross-entropy loss at every step, L = Σ_t L^{(t)} (Goodfellow 10.8-10.14)",
+        {"V": {"shape": ["K", "m"], "description": "hidden-to-output weights"},
+         "c": {"shape": ["K"], "description": "output bias"}},
+        {"y": {"size": "K", "per_step": True, "description": "the correct label at each step, 1..K"}},
+        "o = c + V h\nyhat = softmax(o)   # inline\nL = crossentropy(yhat, y[t])\n", "L = sum_t(L)\n", "L", {}),
 }
-"""Readouts any single-state model can take instead of its source's (``--readout``): description, loss."""
+"""Readouts a single-state model can take instead of its source's (``--readout``)."""
+
+READOUT_MODELS = ("elman", "goodfellow", "gru", "gru-torch", "lstm", "leaky", "leaky-free")
+"""The models whose cell ends in the state h that another readout can read."""
 
 
-_CELLS = {
-    "elman": elman_cell, "goodfellow": goodfellow_cell, "gru": gru_cell, "gru-torch": gru_torch_cell,
-    "lstm": lstm_cell, "leaky": leaky_cell, "leaky-free": lambda: leaky_cell(free_beta=True),
-}
-"""The models whose cell ends in one state h that a different readout can read."""
+def catalogue_text(name: str) -> str:
+    """The model file of the built-in model ``name``."""
+    path = shipped_folder("symrnn.catalogue_files", "catalogue", "elman.yaml") / f"{name}.yaml"
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError as error:
+        raise InputError(f"cannot read the model file of {name}: {error.strerror or error}") from None
 
 
-def _readout_part(readout: str, model_name: str) -> Part:
-    if readout == "every":
-        return every_step_softmax()
-    return final_log_softmax(log_probabilities="p" if model_name == "lstm" else "q")
+@lru_cache(maxsize=None)
+def _read(name: str, layers: int | None = None, readout: str | None = None) -> Model:
+    from .modelfile import model_from_data, yaml_mapping  # YAML and the grammar, only when a model is asked for
+
+    text = stacked_text(layers, LAYERED[name]) if layers is not None else catalogue_text(name)
+    data = yaml_mapping(text, f"{name}.yaml")
+    if readout is not None:
+        data = with_readout(data, READOUTS[readout])
+    return model_from_data(data, text, f"{name}.yaml")
 
 
-def with_readout(base: Model, readout: str) -> Model:
-    """``base`` with another of the READOUTS (its cell unchanged), or an InputError."""
-    if readout not in READOUTS:
-        raise InputError(f"unknown readout {readout!r}; choose one of {', '.join(READOUTS)}")
-    if base.name not in _CELLS:
-        raise InputError(f"model {base.name} keeps its source's readout; --readout is for {', '.join(_CELLS)}")
-    loss = READOUTS[readout][1]
-    return model(base.name, f"{base.title}, with {READOUTS[readout][0].split(',')[0]}", base.source,
-                 _CELLS[base.name](), _readout_part(readout, base.name), loss, base.default_wrt)
+class Catalogue(Mapping[str, Model]):
+    """The built-in models by name, each read from its file on first use."""
+
+    def __getitem__(self, name: str) -> Model:
+        if name not in NAMES:
+            raise KeyError(name)
+        return _read(name)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(NAMES)
+
+    def __len__(self) -> int:
+        return len(NAMES)
 
 
-LAYERED = {"stacked": lambda layers: stacked(layers), "stacked-residual": lambda layers: stacked(layers, True)}
-"""Models that take --layers; MODELS holds them with two layers."""
+MODELS = Catalogue()
 
 
 def get_model(name: str, layers: int | None = None, readout: str | None = None) -> Model:
@@ -173,9 +108,84 @@ def get_model(name: str, layers: int | None = None, readout: str | None = None) 
     ``readout``, for a single-state one), or an InputError."""
     if name not in MODELS:
         raise InputError(f"unknown model {name!r}; choose one of {', '.join(MODELS)} (see 'symrnn models')")
-    found = MODELS[name]
     if layers is not None:
         if name not in LAYERED:
             raise InputError(f"model {name} has no layers to set; --layers is for {', '.join(LAYERED)}")
-        found = LAYERED[name](layers)
-    return with_readout(found, readout) if readout is not None else found
+        if not 1 <= layers <= MAX_LAYERS:
+            raise InputError(f"--layers must be between 1 and {MAX_LAYERS} (got {layers})")
+    if readout is not None:
+        if readout not in READOUTS:
+            raise InputError(f"unknown readout {readout!r}; choose one of {', '.join(READOUTS)}")
+        if name not in READOUT_MODELS:
+            raise InputError(f"model {name} keeps its source's readout; --readout is for {', '.join(READOUT_MODELS)}")
+    return _read(name, layers, readout)
+
+
+_DEFINED = re.compile(r"\s*([A-Za-z_]\w*)\s*=")
+
+
+def with_readout(data: dict, readout: Readout) -> dict:
+    """A model file's data with its readout replaced: the cell is its step up to the last line that defines a
+    state, with the parameters that cell reads; the readout's names the cell already uses are renamed."""
+    lines = data["step"].splitlines(keepends=True)
+    defined = [match.group(1) if (match := _DEFINED.match(line)) else "" for line in lines]
+    cell = lines[:max(i for i, name in enumerate(defined) if name in data["states"]) + 1]
+    words = set(re.findall(r"[A-Za-z_]\w*", "".join(line.split("#")[0] for line in cell)))
+    words |= {str(start) for start in data["states"].values()}
+    taken = {match.group(1) for line in cell if (match := _DEFINED.match(line))} & set(readout.renames)
+    step, equations = readout.step, readout.readout
+    for old in sorted(taken):
+        step, equations = (re.sub(rf"\b{old}\b", readout.renames[old], text) for text in (step, equations))
+    title = f"{data['title']}, with {readout.description.split(',')[0]}"
+    return data | {
+        "title": title, "labels": readout.labels, "step": "".join(cell) + step, "readout": equations,
+        "loss": readout.loss,
+        "parameters": {name: spec for name, spec in data["parameters"].items() if name in words} | readout.parameters,
+    }
+
+
+def stacked_text(layers: int, residual: bool) -> str:
+    """The model file of a stacked RNN of ``layers`` layers (the graded homework on recurrent neural networks,
+    Q1.3), each reading the layer below at the same step; with ``residual``, the readout sums every layer's last
+    state. For two layers it is catalogue/stacked.yaml (or stacked-residual.yaml), byte for byte."""
+    ks = range(1, layers + 1)
+    parameters = "".join(
+        f"  W_{k}: {{shape: [m, {'d' if k == 1 else 'm'}], description: input weights of layer {k}}}\n"
+        f"  U_{k}: {{shape: [m, m], description: recurrent weights of layer {k}}}\n"
+        f"  b_{k}: {{shape: [m], description: bias of layer {k}}}\n"
+        f"  h{k}_0: {{shape: [m], latex: 'h_{{{k},0}}', description: initial state of layer {k}}}\n" for k in ks)
+    step = "".join(f"  a{k} = W_{k} {'x' if k == 1 else f'h{k - 1}'} + U_{k} h{k}[t-1] + b_{k}   # inline\n"
+                   f"  h{k} = g(a{k})\n" for k in ks)
+    top = f"({' + '.join(f'h{k}[n]' for k in ks)})" if residual and layers > 1 else f"h{layers}[n]"
+    return _STACKED.format(
+        name="stacked-residual" if residual else "stacked", layers=layers, parameters=parameters, step=step, top=top,
+        title="Stacked RNN with a residual readout" if residual else "Stacked (deep) RNN",
+        states=", ".join(f"h{k}: h{k}_0" for k in ks),
+        latex=", ".join(f"a{k}: 'a_{{{k}}}', h{k}: 'h_{{{k}}}'" for k in ks))
+
+
+_STACKED = """\
+name: {name}
+title: {title}, {layers} layers
+source: a graded homework on recurrent neural networks (Q1, week 13), Q1.3
+dimensions:
+  d: input size
+  m: hidden units
+  K: number of labels
+parameters:
+{parameters}  V: {{shape: [K, m], description: output weights}}
+  gamma: {{shape: [K], description: output bias}}
+inputs:
+  x: {{shape: [d], description: 'input sequence x^{{(1)}} ... x^{{(n)}}'}}
+labels:
+  y: {{size: K, description: 'the correct label, 1..K'}}
+states: {{{states}}}
+latex: {{{latex}}}
+step: |
+{step}readout: |
+  l = V {top} + gamma
+  q = logsoftmax(l)
+  o = -q[y]
+loss: o
+wrt: W_1
+"""

@@ -58,7 +58,11 @@ def load_model(path: str) -> Model:
 
 def model_from_text(text: str, file: str = "<model>") -> Model:
     """The Model that the text of a model file describes."""
-    data = _yaml(text, file)
+    return model_from_data(yaml_mapping(text, file), text, file)
+
+
+def model_from_data(data: dict, text: str, file: str) -> Model:
+    """The Model of a model file's mapping (``text``, the file's text, places an error on its line)."""
     unknown = [key for key in data if key not in KEYS]
     if unknown:
         raise ModelFileError(f"{file}: unknown key {unknown[0]!r}; a model file has {', '.join(KEYS)}")
@@ -71,7 +75,7 @@ def model_from_text(text: str, file: str = "<model>") -> Model:
         raise ModelFileError(f"{file}: an equation is nested too deep; split it into several") from None
 
 
-def _yaml(text: str, file: str) -> dict:
+def yaml_mapping(text: str, file: str) -> dict:
     """The file's mapping, read as a values file is: aliases, depth and keys bounded (an alias bomb is refused)."""
     from .values import bounded_yaml
 
@@ -187,11 +191,13 @@ class _Reader:
                       str(words or ""))
 
     def label(self, name: object, spec: object) -> Symbol:
-        size, per_step = (spec.get("size"), bool(spec.get("per_step"))) if isinstance(spec, dict) else (spec, False)
+        size, per_step, words = spec, False, None
+        if isinstance(spec, dict):
+            size, per_step, words = spec.get("size"), bool(spec.get("per_step")), spec.get("description")
         if not isinstance(size, str):
             raise ModelFileError(f"{self.file}: label {name} needs the dimension it ranges over (y: K)")
         return Symbol(str(name), (size,), str(self.latex.get(name, default_latex(str(name)))),
-                      f"the correct label, 1..{size}", per_step=per_step)
+                      str(words or f"the correct label, 1..{size}"), per_step=per_step)
 
     def check_dims(self, dims: tuple[Dim, ...], symbols: tuple[Symbol, ...]) -> None:
         known = {d.name for d in dims}

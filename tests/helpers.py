@@ -89,3 +89,19 @@ def compile_latex(folder, text: str) -> str:
     assert "Undefined control sequence" not in log
     assert "Overfull \\hbox" not in log, "a line runs past the margin"
     return log
+
+
+FD_NOISE = 1e-10
+"""Round-off of the five-point differences, absolute: each entry carries about 1.5·ε·|L|/STEP ≈ 3e-13·|L| (STEP =
+1e-3), so a gradient of up to 16 entries on a loss of up to 100 carries at most ≈ 1.3e-10. Below that a relative
+error says nothing: a gradient of norm 1e-7 is then compared to its last three digits only."""
+
+
+def near_finite_differences(derived, reference) -> bool:
+    """Whether a derived gradient equals its finite-difference reference: within the check's relative TOLERANCE,
+    or, for a gradient so small that the differences' round-off dominates, within FD_NOISE."""
+    import numpy as np
+
+    from symrnn.checking import TOLERANCE, relative_error
+
+    return relative_error(derived, reference) <= TOLERANCE or float(np.linalg.norm(derived - reference)) <= FD_NOISE

@@ -7,6 +7,8 @@ closed forms 10.18-10.28.
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from functools import lru_cache
 
 import numpy as np
@@ -15,24 +17,20 @@ import torch
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from symrnn.catalogue import MODELS, get_model, model
+from helpers import near_finite_differences
+from symrnn.catalogue import MAX_LAYERS, MODELS, READOUT_MODELS, READOUTS, catalogue_text, get_model, stacked_text
 from symrnn.checking import (
     KINK_MARGIN,
-    TOLERANCE,
     check,
     derived_gradient,
     finite_difference,
     kink_distance,
     random_instance,
-    relative_error,
 )
 from symrnn.derivation import derive
 from symrnn.errors import InputError
-from symrnn.expr import Ref
 from symrnn.graph import unroll
-from symrnn.models import Definition
 from symrnn.numeric import Instance, forward
-from symrnn.parts import Part, final_log_softmax
 from symrnn.paths import count_paths
 
 import model_oracles
@@ -85,7 +83,7 @@ def test_derived_gradient_equals_pytorch_autograd_and_finite_differences(problem
     derived = derived_gradient(d, instance, activation)
     assert derived.shape == np.shape(expected[d.wrt])
     assert np.max(np.abs(derived - expected[d.wrt])) <= 1e-9 * max(1.0, np.max(np.abs(expected[d.wrt])))
-    assert relative_error(derived, finite_difference(d, instance, activation)) <= TOLERANCE
+    assert near_finite_differences(derived, finite_difference(d, instance, activation))
 
 
 @pytest.mark.parametrize("name", sorted(MODELS))
@@ -225,10 +223,38 @@ def test_a_model_without_g_refuses_an_activation(name):
         derive(get_model(name), 2, activation="relu")
 
 
-def test_a_model_with_a_name_used_twice_is_refused():
-    clash = Part(step=(Definition("q", ("m",), "q", Ref("x")),))
-    with pytest.raises(ValueError, match="q defined twice"):
-        model("bad", "bad", "test", clash, final_log_softmax(), "o", "W")
+@pytest.mark.parametrize("name", READOUT_MODELS)
+@pytest.mark.parametrize("readout", sorted(READOUTS))
+def test_every_readout_variant_checks_and_keeps_its_cell(name, readout):
+    base, variant = get_model(name), get_model(name, readout=readout)
+    cell = [d for d in base.step if d.name not in ("o", "yhat", "L")]
+    assert list(variant.step[:len(cell)]) == cell
+    assert variant.loss == READOUTS[readout].loss and variant.title.startswith(base.title + ", with ")
+    assert set(variant.param_names) <= set(base.param_names) | set(READOUTS[readout].parameters)
+    assert check(derive(variant, 2, wrt=variant.default_wrt), seed=2).passed
+
+
+def test_a_readout_name_the_cell_uses_is_renamed():
+    lstm = get_model("lstm", readout="final")  # the output gate is q: the log-probabilities are p
+    assert [d.name for d in lstm.readout] == ["l", "p", "o"]
+    assert [d.name for d in get_model("gru", readout="final").readout] == ["l", "q", "o"]
+
+
+@pytest.mark.parametrize("residual", [False, True])
+def test_the_stacked_files_are_the_generator_at_two_layers(residual):
+    name = "stacked-residual" if residual else "stacked"
+    assert stacked_text(2, residual) == catalogue_text(name)
+    assert get_model(name, layers=2) == get_model(name)
+    deep = get_model(name, layers=MAX_LAYERS)
+    assert [s for s, _ in deep.initial] == [f"h{k}" for k in range(1, MAX_LAYERS + 1)]
+
+
+def test_importing_symrnn_reads_no_model_file():
+    code = ("import symrnn, symrnn.cli, sys; from symrnn.catalogue import _read; "
+            "assert _read.cache_info().currsize == 0; assert 'yaml' not in sys.modules; "
+            "assert list(symrnn.MODELS)[:2] == ['elman', 'goodfellow']; assert _read.cache_info().currsize == 0")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
 
 
 # ---------------------------------------------------------------- the exercise sheets' questions
