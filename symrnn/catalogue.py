@@ -158,7 +158,8 @@ def stacked_text(layers: int, residual: bool) -> str:
                    f"  h{k} = g(a{k})\n" for k in ks)
     top = f"({' + '.join(f'h{k}[n]' for k in ks)})" if residual and layers > 1 else f"h{layers}[n]"
     return _STACKED.format(
-        name="stacked-residual" if residual else "stacked", layers=layers, parameters=parameters, step=step, top=top,
+        name="stacked-residual" if residual else "stacked", layers=layers,
+        layer_word="layer" if layers == 1 else "layers", parameters=parameters, step=step, top=top,
         title="Stacked RNN with a residual readout" if residual else "Stacked (deep) RNN",
         states=", ".join(f"h{k}: h{k}_0" for k in ks),
         latex=", ".join(f"a{k}: 'a_{{{k}}}', h{k}: 'h_{{{k}}}'" for k in ks))
@@ -166,7 +167,7 @@ def stacked_text(layers: int, residual: bool) -> str:
 
 _STACKED = """\
 name: {name}
-title: {title}, {layers} layers
+title: {title}, {layers} {layer_word}
 source: a graded homework on recurrent neural networks (Q1, week 13), Q1.3
 dimensions:
   d: input size
