@@ -2,7 +2,8 @@
 
 The pipeline: ``derive`` unrolls a model and writes ∂loss/∂wrt as a sum over paths of products of Jacobians (and
 as the factored recursion); ``check`` proves it numerically; ``evaluate`` gives its value at given numbers;
-``render`` typesets it as LaTeX, Markdown or JSON; ``document`` does all of it, as ``symrnn derive`` does.
+``render`` typesets it as LaTeX, Markdown or JSON; ``document`` does all of it, as ``symrnn derive`` does. A model
+is a built-in name, a model file (``load_model``), or SymPy matrix expressions (``from_sympy``).
 Every option after the model and the steps is keyword-only.
 """
 
@@ -26,6 +27,7 @@ from .api import (  # noqa: E402 - the modules below read __version__
 from .catalogue import MODELS, get_model  # noqa: E402
 from .derivation import Derivation  # noqa: E402
 from .errors import CheckFailed, InputError, OutputError, SymrnnError  # noqa: E402
+from .fromsympy import from_sympy, model_file_from_sympy  # noqa: E402
 from .models import Model  # noqa: E402
 from .present import Document, Value, Whole  # noqa: E402
 from .report import CheckReport  # noqa: E402
@@ -33,5 +35,6 @@ from .report import CheckReport  # noqa: E402
 __all__ = [
     "ActivationName", "CheckFailed", "CheckReport", "Derivation", "Document", "Form", "Format", "Gradient",
     "InputError", "MODELS", "Model", "OutputError", "ReadoutName", "Result", "SymrnnError", "Value", "Whole",
-    "__version__", "check", "derive", "document", "evaluate", "get_model", "load_model", "path_report", "render",
+    "__version__", "check", "derive", "document", "evaluate", "from_sympy", "get_model", "load_model",
+    "model_file_from_sympy", "path_report", "render",
 ]
