@@ -39,6 +39,9 @@ class Activation:
     """A sentence for the derivation (LaTeX in $...$) saying how g' was written."""
     fixed_note: str = ""
     """The same, where a model uses this function itself (a gate's σ), not as its g."""
+    checks_generic: bool = True
+    """A generic g is checked with each function that says so (tanh, σ, ReLU, identity); the others are checked
+    where a model uses them, or when chosen with --activation."""
 
 
 def _generic(out: str, arg: str, scalar: bool) -> str:
@@ -101,10 +104,26 @@ ACTIVATIONS: dict[str, Activation] = {
             fixed_note=r"Every ReLU unit is assumed active, as the exercise allows: $\operatorname{ReLU}' = 1$, so "
                        r"its factors are left out (the check draws values where every unit is active).",
         ),
+        Activation(
+            "exp", "exponential", r"\exp", sympy.exp(_U),
+            lambda out, arg, scalar: out, checks_generic=False,
+            note=r"$g = \exp$, so $g'(a) = \exp(a)$: the unit's own output.",
+            fixed_note=r"$\exp'(a) = \exp(a)$, written with the unit's own output where it has a name, "
+                       r"elementwise.",
+        ),
+        Activation(
+            "softplus", "softplus, log(1 + e^u)", r"\operatorname{softplus}", sympy.log(1 + sympy.exp(_U)),
+            lambda out, arg, scalar: rf"\sigma({arg})", checks_generic=False,
+            note=r"$g = \operatorname{softplus}$, $\operatorname{softplus}(a) = \log(1 + e^{a})$, so $g'(a) = "
+                 r"\sigma(a) = 1 / (1 + e^{-a})$, elementwise.",
+            fixed_note=r"$\operatorname{softplus}(a) = \log(1 + e^{a})$ and $\operatorname{softplus}'(a) = "
+                       r"\sigma(a) = 1 / (1 + e^{-a})$, elementwise.",
+        ),
     )
 }
 
-CONCRETE = tuple(name for name, act in ACTIVATIONS.items() if act.formula is not None and not act.assumes_active)
+CONCRETE = tuple(name for name, act in ACTIVATIONS.items()
+                 if act.formula is not None and not act.assumes_active and act.checks_generic)
 """The activations that have numbers; a generic g is checked with each of them."""
 
 

@@ -35,7 +35,7 @@ from .report import CheckReport
 
 Form = Literal["auto", "paths", "factored", "both"]
 Format = Literal["latex", "markdown", "json"]
-ActivationName = Literal["g", "tanh", "sigmoid", "relu", "identity", "relu-active"]
+ActivationName = Literal["g", "tanh", "sigmoid", "relu", "identity", "relu-active", "exp", "softplus"]
 ReadoutName = Literal["final", "every"]
 
 DEFAULT_LIST = 20

@@ -31,7 +31,7 @@ from .errors import InputError
 from .models import Model
 
 FUNCTION_NAMES = {"tanh": "tanh", "exp": "exp", "log": "log", "sigmoid": "sigmoid", "relu": "relu", "g": "g",
-                  "identity": "identity"}
+                  "identity": "identity", "softplus": "softplus"}
 """SymPy functions (built in, or ``Function('sigmoid')``) and what the model language calls them."""
 
 

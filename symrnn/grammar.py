@@ -21,6 +21,7 @@ from typing import Callable
 
 import sympy
 
+from .activations import ACTIVATIONS
 from .errors import InputError
 from .expr import (
     Add,
@@ -50,8 +51,9 @@ Shape = tuple[str, ...]
 ANY: Shape = ("*",)
 """The shape of a number: it takes the shape of what it meets (1 - z: a vector of ones)."""
 
-FUNCTIONS = ("g", "tanh", "sigmoid", "relu", "identity")
-"""Elementwise transfer functions: g is the generic one, chosen with --activation."""
+FUNCTIONS = tuple(name for name, act in ACTIVATIONS.items() if not act.assumes_active)
+"""Elementwise functions, one row each in ``activations.ACTIVATIONS``: g is the generic one, chosen with
+--activation."""
 
 CALLS = FUNCTIONS + ("logsoftmax", "softmax", "log", "norm2", "sum_t", "concat", "crossentropy", "onehot")
 """Every function of the language; any other name before '(' multiplies it (U (r * h[t-1]))."""

@@ -271,7 +271,7 @@ BAD_INPUT = [
     ("wrt-the-loss", ["--wrt", "o"], ["no path from o to o"]),
     ("unknown-loss", ["--loss", "zz"], ["no node 'zz'"]),
     ("vector-loss", ["--loss", "l"], ["--loss l is not a scalar", "use o"]),
-    ("unknown-activation", ["-g", "softplus"], ["--activation", "'softplus'", "tanh"]),
+    ("unknown-activation", ["-g", "swish"], ["--activation", "'swish'", "tanh"]),
     ("unknown-format", ["-f", "html"], ["--format", "'html'", "markdown"]),
     ("standalone-json", ["-f", "json", "--standalone"], ["--standalone", "--format latex"]),
     ("standalone-markdown", ["-f", "markdown", "--standalone"], ["--standalone", "not markdown"]),

@@ -22,7 +22,7 @@ OPTION_VALUES = {
     "--steps": ["1", "2", "3", "0", "-1", "201", "x", ""],
     "--wrt": ["W_hx", "all", "h[1]", "x[2]", "h[0]", "zzz", "", "o", "W[0,0]"],
     "--loss": ["o", "L", "l", "L[1]", "", "q"],
-    "--activation": ["g", "tanh", "relu", "relu-active", "softplus", ""],
+    "--activation": ["g", "tanh", "relu", "relu-active", "softplus", "swish", ""],
     "--format": ["latex", "markdown", "json", "docx", ""],
     "--form": ["auto", "paths", "factored", "both", "zz"],
     "--seed": ["0", "7", "-1", "4294967296", "x"],

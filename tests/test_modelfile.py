@@ -351,3 +351,47 @@ def test_every_built_in_model_has_its_file_and_models_show_prints_it():
     for name in BUILT_IN:
         assert ok("models", "--show", name) == (CATALOGUE / f"{name}.yaml").read_text(encoding="utf-8")
     assert "--show must be one of elman" in error_line(run("models", "--show", "zz"))
+
+
+SOFTPLUS_CELL = """\
+name: softplus-cell
+source: a test cell for the exp and softplus rows of the function table
+dimensions: {d: input size, m: hidden units, K: classes}
+parameters: {W: [m, d], U: [m, m], b: [m], h_0: [m], V: [K, m], c: [K]}
+inputs: {x: [d]}
+labels: {y: K}
+states: {h: h_0}
+step: |
+  h = softplus(W x + U h[t-1] + b)
+readout: |
+  e = exp(-h[n])
+  o = -logsoftmax(V e + c)[y]
+loss: o
+"""
+
+
+@given(steps=st.integers(1, 4), seed=st.integers(0, 2**32 - 1))
+def test_exp_and_softplus_equal_pytorch_autograd(steps, seed):
+    model = symrnn.modelfile.model_from_text(SOFTPLUS_CELL)
+    rng = np.random.default_rng(seed)
+    d, m, K = 3, 4, 3
+    values = {"W": rng.normal(0, 0.5, (m, d)), "U": rng.normal(0, 0.5, (m, m)), "b": rng.normal(0, 0.5, m),
+              "h_0": rng.normal(0, 0.5, m), "V": rng.normal(0, 0.5, (K, m)), "c": rng.normal(0, 0.5, K),
+              "x": rng.normal(0, 1, (steps, d)), "y": int(rng.integers(1, K + 1))}
+    params = {k: torch.tensor(v, requires_grad=True) for k, v in values.items() if k not in ("x", "y")}
+    h = params["h_0"]
+    for xt in torch.tensor(values["x"]):
+        h = torch.nn.functional.softplus(params["W"] @ xt + params["U"] @ h + params["b"])
+    (-torch.log_softmax(params["V"] @ torch.exp(-h) + params["c"], dim=0)[values["y"] - 1]).backward()
+    for name in params:
+        value = symrnn.evaluate(symrnn.derive(model, steps, wrt=name), values)
+        assert np.allclose(np.asarray(value.numbers), params[name].grad.numpy(), rtol=1e-9, atol=1e-12), name
+
+
+def test_exp_and_softplus_check_and_compile(tmp_path):
+    path = tmp_path / "softplus.yaml"
+    path.write_text(SOFTPLUS_CELL, encoding="utf-8")
+    latex = ok("derive", "-m", str(path), "-n", "3", "--wrt", "all", "--check", "--standalone")
+    assert r"\operatorname{softplus}(" in latex and r"\exp(" in latex and r"\sigma(" in latex
+    compile_latex(tmp_path, latex)
+    assert "passed" in ok("derive", "-m", "elman", "-n", "3", "-g", "softplus", "--check", "-f", "markdown").lower()

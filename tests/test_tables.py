@@ -67,3 +67,23 @@ def test_a_kind_without_a_rule_is_one_clear_line():
     assert "no Jacobian rule for Softmax" in str(caught.value) and caught.value.exit_code == 2
     with pytest.raises(MissingRule, match="no LaTeX rule for object"):
         NotationPrinter(unrolled).doprint(object())
+
+
+def test_every_function_is_one_row_that_every_layer_reads():
+    """One row per elementwise function (activations.ACTIVATIONS): the model language, the Python API's type, SymPy
+    input, the values and derivatives, and the LaTeX of g and g' all come from it."""
+    from symrnn.api import ActivationName
+    from symrnn.fromsympy import FUNCTION_NAMES
+    from symrnn.grammar import FUNCTIONS
+
+    assert set(get_args(ActivationName)) == set(ACTIVATIONS)
+    assert FUNCTIONS == tuple(name for name in ACTIVATIONS if not ACTIVATIONS[name].assumes_active)
+    assert set(FUNCTION_NAMES.values()) - {"log"} == set(FUNCTIONS)  # log is its own node (a number's log)
+    u = np.linspace(-3, 3, 13) + 0.05
+    for name, act in ACTIVATIONS.items():
+        assert act.latex and act.note and act.derivative("h", "a", False)
+        if act.formula is None:
+            continue
+        value, slope = activation_numbers(name)
+        central = (value(u + 1e-6) - value(u - 1e-6)) / 2e-6
+        assert np.allclose(slope(u), central, atol=1e-6), name

@@ -20,7 +20,7 @@ from symrnn.rendering import render
     ({"wrt": ""}, "--wrt is empty"),
     ({"loss": " "}, "--loss is empty"),
     ({"values": ""}, "--at is empty"),
-    ({"activation": "softplus"}, "--activation must be one of g, tanh"),
+    ({"activation": "swish"}, "--activation must be one of g, tanh"),
     ({"model": "zz"}, "--model must be one of elman"),
     ({"max_paths": 0}, "--max-paths must be an integer from 1 to 25,000"),
     ({"layers": 9, "model": "stacked"}, "--layers must be an integer from 1 to 8"),
