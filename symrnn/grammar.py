@@ -427,7 +427,7 @@ class Parser:
             shift = sign * int(digits)
         if text == "i":
             return Ref(name, shift, position=True)
-        if shift < 0 and name not in self.scope.states and name not in self.scope.inputs:
+        if shift < 0 and name not in self.scope.states:  # an input read back declares its start as a state does
             raise self.error(f"{name}[t{shift:+d}] needs {name}'s value before the first step: declare it under "
                              f"states ({name}: {name}_0, or {name}: 0)", at)
         return Ref(name, shift)

@@ -322,9 +322,10 @@ def _resolve(ref: Ref, ctx: Unrolling, t: int) -> Node | Param | Zeros:
         return Node(ref.name)
     time = steps if ref.last else ctx.position + ref.shift if ref.position else t + ref.shift
     initial = model.initial_param(ref.name)
-    if time in (0, steps + 1) and initial:
+    outside = time < 1 or (time > steps and ref.name not in (i.name for i in model.inputs))
+    if outside and initial:  # every step before the first (after the last, backward) holds the initial value
         return Zeros() if initial == ZERO else Param(initial)
-    if time < 1 or (time > steps and ref.name not in (i.name for i in model.inputs)):
+    if outside:
         raise InputError(f"model {model.name}: {ref.name} at time {time + model.time_offset} has no value")
     return _node(model, ref.name, time)
 

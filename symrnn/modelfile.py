@@ -142,7 +142,7 @@ class _Reader:
         scope.steps, scope.defined, scope.in_step = dict(scope.defined), {}, False
         readout = self.section("readout", scope) if "readout" in self.data else ()
         loss = str(self.data["loss"])
-        self.check_whole(params, states, step + readout, loss)
+        self.check_whole(params, states, {i.name for i in inputs}, step + readout, loss)
         inputs = tuple(replace(i, lookahead=_lookahead(i.name, step + readout)) for i in inputs)
         return Model(
             name=str(self.data["name"]), title=str(self.data.get("title", self.data["name"])),
@@ -168,11 +168,20 @@ class _Reader:
         that start at zero (h: {initial: 0, shape: [m]}), which no parameter tells."""
         initial, shapes = {}, {}
         for name, spec in self.mapping("states").items():
+            if isinstance(spec, dict):
+                self.known_keys(name, spec, ("initial", "shape"))
             start = spec.get("initial") if isinstance(spec, dict) else spec
             initial[str(name)] = ZERO if start == 0 else str(start)
             if isinstance(spec, dict) and isinstance(spec.get("shape"), list):
                 shapes[str(name)] = tuple(str(d) for d in spec["shape"])
         return initial, shapes
+
+    def known_keys(self, name: object, spec: dict, keys: tuple[str, ...]) -> None:
+        """Refuse a key the entry does not take (an unquoted description with a comma makes one)."""
+        unknown = [str(key) for key in spec if key not in keys]
+        if unknown:
+            raise ModelFileError(f"{self.file}: {name} has an unknown key {unknown[0]!r} (it takes "
+                                 f"{', '.join(keys)}); quote a description that holds a comma")
 
     def mapping(self, key: str) -> dict:
         value = self.data.get(key) or {}
@@ -183,6 +192,7 @@ class _Reader:
     def symbol(self, name: object, spec: object, description: str = "") -> Symbol:
         shape, latex, words = spec, None, description
         if isinstance(spec, dict):
+            self.known_keys(name, spec, ("shape", "latex", "description"))
             shape, latex, words = spec.get("shape", []), spec.get("latex"), spec.get("description", description)
         if not isinstance(shape, list) or not all(isinstance(d, str) for d in shape) or len(shape) > 2:
             raise ModelFileError(f"{self.file}: {name} needs a shape: [] (a number), [m] (a vector) or [m, d] "
@@ -193,6 +203,7 @@ class _Reader:
     def label(self, name: object, spec: object) -> Symbol:
         size, per_step, words = spec, False, None
         if isinstance(spec, dict):
+            self.known_keys(name, spec, ("size", "per_step", "description"))
             size, per_step, words = spec.get("size"), bool(spec.get("per_step")), spec.get("description")
         if not isinstance(size, str):
             raise ModelFileError(f"{self.file}: label {name} needs the dimension it ranges over (y: K)")
@@ -207,16 +218,17 @@ class _Reader:
                     raise ModelFileError(f"{self.file}: {symbol.name} uses dimension {dim!r}, which dimensions "
                                          f"does not name")
 
-    def check_whole(self, params: tuple[Symbol, ...], states: dict[str, str], definitions: tuple[Definition, ...],
-                    loss: str) -> None:
-        """What no single equation shows: a parameter nothing reads, a state never defined, the loss."""
+    def check_whole(self, params: tuple[Symbol, ...], states: dict[str, str], inputs: set[str],
+                    definitions: tuple[Definition, ...], loss: str) -> None:
+        """What no single equation shows: a parameter nothing reads, a state never defined, the loss. An input
+        may be listed in states: its value before the first step (x[t-1] at t = 1)."""
         shapes = {d.name: d.shape for d in definitions}
         read = {item.name for d in definitions for item in walk(d.expr) if isinstance(item, Ref)}
-        read |= {initial for state, initial in states.items() if state in shapes}
+        read |= {initial for state, initial in states.items() if state in shapes or state in inputs}
         unread = [p.name for p in params if p.name not in read]
         if unread:
             raise ModelFileError(f"{self.file}: {unread[0]} is a parameter nothing reads; use it or remove it")
-        undefined = [state for state in states if state not in shapes]
+        undefined = [state for state in states if state not in shapes and state not in inputs]
         if undefined:
             raise ModelFileError(f"{self.file}: the state {undefined[0]} is never defined in step")
         if loss not in shapes:

@@ -275,18 +275,26 @@ def model_equations(model: Model, printer: NotationPrinter, steps: str) -> tuple
     backward = f"t = {first}" if steps == str(first) else rf"t = {steps}, \dots, {first}"
     lines = [Equation(printer.doprint(Ref(d.name)), printer.doprint(d.expr), backward if d.backward else forward)
              for d in model.step]
-    lines += [Equation(_initial_symbol(model, printer, state, steps),
-                       r"\mathbf{0}" if init == ZERO else printer.names[init]) for state, init in model.initial]
+    lines += [_initial_equation(model, printer, state, init, steps) for state, init in model.initial]
     lines += [Equation(d.latex, printer.doprint(d.expr)) for d in model.readout]
     return tuple(lines)
 
 
-def _initial_symbol(model: Model, printer: NotationPrinter, state: str, steps: str) -> str:
-    """h^{(0)} for a forward state; η^{(n+1)} for a backward one."""
-    if any(d.name == state and d.backward for d in model.step):
+def _initial_equation(model: Model, printer: NotationPrinter, state: str, init: str, steps: str) -> Equation:
+    """h^{(0)} = h^0 for a forward state, η^{(n+1)} = η^0 for a backward one; h^{(t)} = h^0 for t ≤ 0 where a step
+    reads the state more than one step back (h[t-2])."""
+    value = r"\mathbf{0}" if init == ZERO else printer.names[init]
+    backward = any(d.name == state and d.backward for d in model.step)
+    reach = max([abs(item.shift) for d in model.step for item in walk(d.expr)
+                 if isinstance(item, Ref) and item.name == state and not item.position] + [0])
+    if backward:
         after = str(int(steps) + 1) if steps.lstrip("-").isdigit() else f"{steps}+1"
-        return printer.timed(printer.names[state], after)
-    return printer.symbol(Node(state, 0, model.time_offset))
+        if reach > 1:
+            return Equation(printer.timed(printer.names[state], "t"), value, rf"t \ge {after}")
+        return Equation(printer.timed(printer.names[state], after), value)
+    if reach > 1:
+        return Equation(printer.timed(printer.names[state], "t"), value, rf"t \le {model.first_time() - 1}")
+    return Equation(printer.symbol(Node(state, 0, model.time_offset)), value)
 
 
 def _path_view(term, printer: NotationPrinter) -> PathView:

@@ -169,6 +169,11 @@ BAD_FILES = [
     ("deep-parentheses", "tanh(W x + U h[t-1] + b)", "tanh(" + "(" * 200 + "b" + ")" * 200 + ")",
      ["nested more than"]),
     ("many-minus", "W x + U h[t-1] + b", "W x + U h[t-1] + " + "-" * 5000 + "b", ["nested too deep"]),
+    ("description-comma", "b: [m]", "b: {shape: [m], description: hidden, bias}",
+     ["b has an unknown key 'bias'", "quote a description that holds a comma"]),
+    ("state-key", "states: {h: h_0}", "states: {h: {initial: 0, shape: [m], size: m}}",
+     ["h has an unknown key 'size'"]),
+    ("input-before-start", "W x + U", "W x[t-1] + U", ["net.yaml:8:", "x[t-1] needs x's value before the first step"]),
 ]
 
 
@@ -395,3 +400,31 @@ def test_exp_and_softplus_check_and_compile(tmp_path):
     assert r"\operatorname{softplus}(" in latex and r"\exp(" in latex and r"\sigma(" in latex
     compile_latex(tmp_path, latex)
     assert "passed" in ok("derive", "-m", "elman", "-n", "3", "-g", "softplus", "--check", "-f", "markdown").lower()
+
+
+def test_a_state_read_k_steps_back_equals_pytorch_autograd():
+    """Skip connections through time (Deep Learning §10.9.1): h[t-3] reads h_0 at every step before the first."""
+    model = symrnn.modelfile.load_model(str(MODELS / "skip-connections.yaml"))
+    rng = np.random.default_rng(5)
+    d, m, K, n = 2, 3, 3, 6
+    values = {"U": rng.normal(0, 0.5, (m, d)), "W": rng.normal(0, 0.5, (m, m)), "W_3": rng.normal(0, 0.5, (m, m)),
+              "b": rng.normal(0, 0.5, m), "h_0": rng.normal(0, 0.5, m), "V": rng.normal(0, 0.5, (K, m)),
+              "c": rng.normal(0, 0.5, K), "x": rng.normal(0, 1, (n, d)), "y": [1, 3, 2, 2, 1, 3]}
+    p = {k: torch.tensor(v, requires_grad=True) for k, v in values.items() if k not in ("x", "y")}
+    past, total = [p["h_0"]] * 3, torch.zeros((), dtype=torch.float64)
+    for t, xt in enumerate(torch.tensor(values["x"])):
+        h = torch.tanh(p["U"] @ xt + p["W"] @ past[-1] + p["W_3"] @ past[-3] + p["b"])
+        past.append(h)
+        total = total - torch.log_softmax(p["V"] @ h + p["c"], dim=0)[values["y"][t] - 1]
+    total.backward()
+    for name in p:
+        value = symrnn.evaluate(symrnn.derive(model, n, wrt=name), values)
+        assert np.allclose(np.asarray(value.numbers), p[name].grad.numpy(), rtol=1e-10, atol=1e-13), name
+
+
+def test_an_input_read_one_step_back_starts_from_its_declared_value():
+    """Eq. 10.2 of the study questions: layer 1 reads x[t-1]; x_0, declared under states, is x before step 1."""
+    model = symrnn.modelfile.load_model(str(MODELS / "deep-eq-10-2.yaml"))
+    latex = symrnn.render(symrnn.derive(model, 2, wrt="x_0"), "latex")
+    assert "W_{1} x^{(t-1)}" in latex and "x^{(0)} &= x^{0}" in latex
+    assert symrnn.check(symrnn.derive(model, 3, wrt="x_0")).passed
