@@ -12,8 +12,8 @@ replaces every ``Ref`` by a concrete ``Node`` or ``Param``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields, is_dataclass
-from typing import Iterator
+from dataclasses import dataclass, field, fields, is_dataclass, replace
+from typing import Callable, Iterator
 
 import sympy
 
@@ -189,7 +189,8 @@ class ApplyDeriv:
 
     fn: str
     arg: "Expr"
-    out: Node | None = None
+    out: Node | None = field(default=None, metadata={"child": False})
+    """Not a sub-expression: it names the value, it is not read."""
 
 
 @dataclass(frozen=True)
@@ -239,23 +240,30 @@ def leaves(expr: Expr) -> tuple[Node | Param, ...]:
     return tuple(found)
 
 
+def _sub_expressions(expr: object) -> Iterator[tuple[str, Expr | tuple[Expr, ...]]]:
+    """Each field of an expression that holds a sub-expression (or a tuple of them), by name, in field order; a
+    label, a function's name, a size, and a field marked ``child: False`` are not sub-expressions."""
+    for item in fields(expr):  # type: ignore[arg-type]
+        value = getattr(expr, item.name)
+        if not item.metadata.get("child", True):
+            continue
+        if isinstance(value, Expr) or isinstance(value, tuple) and value and all(isinstance(v, Expr) for v in value):
+            yield item.name, value
+
+
 def children(expr: Expr) -> tuple[Expr, ...]:
-    """The direct sub-expressions of a value expression."""
-    if isinstance(expr, MatVec):
-        return (expr.matrix, expr.vector)
-    if isinstance(expr, Add):
-        return expr.terms
-    if isinstance(expr, Concat):
-        return expr.parts
-    if isinstance(expr, (Neg, Apply, ApplyDeriv, LogSoftmax, Softmax, SquaredNorm, Log, Reciprocal)):
-        return (expr.arg,)
-    if isinstance(expr, Pick):
-        return (expr.vector,)
-    if isinstance(expr, (Mul, Scale)):
-        return tuple(getattr(expr, f.name) for f in fields(expr))
-    if isinstance(expr, CrossEntropy):
-        return (expr.probabilities,)
-    return ()
+    """The direct sub-expressions of a value expression, in field order."""
+    found: list[Expr] = []
+    for _, value in _sub_expressions(expr):
+        found.extend(value if isinstance(value, tuple) else (value,))
+    return tuple(found)
+
+
+def map_children(expr: Expr, fn: Callable[[Expr], Expr]) -> Expr:
+    """``expr`` with ``fn`` applied to each direct sub-expression; the same object when it has none."""
+    changed = {name: tuple(fn(v) for v in value) if isinstance(value, tuple) else fn(value)
+               for name, value in _sub_expressions(expr)}
+    return replace(expr, **changed) if changed else expr  # type: ignore[arg-type]
 
 
 def walk(item: object) -> Iterator[object]:

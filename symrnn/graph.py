@@ -8,7 +8,7 @@ equation, carrying its local Jacobian D(a → b) built by symrnn's own rules
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from functools import cached_property
 from typing import Callable
 
@@ -19,29 +19,17 @@ from .errors import InputError, MissingRule
 from .expr import (
     Add,
     Apply,
-    ApplyDeriv,
-    Concat,
-    Const,
-    CrossEntropy,
     Expr,
     Label,
-    Log,
-    LogSoftmax,
     MatVec,
     Mul,
-    Neg,
     Node,
-    OneHot,
-    Ones,
     Param,
-    Pick,
     Ref,
-    Scale,
-    Softmax,
-    SquaredNorm,
     TimeSum,
     Zeros,
     leaves,
+    map_children,
     walk,
 )
 from .jac import Jac
@@ -299,11 +287,22 @@ def _definition(model: Model, name: str) -> Definition:
 
 
 def _instantiate(ctx: Unrolling, expr: Expr, t: int) -> Expr:
-    """Replace every Ref by the node or parameter it names at step t, and g by the activation."""
-    rebuild = _REBUILD.get(type(expr))
-    if rebuild is None:
+    """Replace every Ref by the node or parameter it names at step t, a label sequence by its entry at t, g by the
+    activation, Σ_t by a sum over the steps; then drop what an initial zero state zeroes (W 0, a ⊙ 0, + 0)."""
+    if isinstance(expr, Ref):
+        return _resolve(expr, ctx, t)
+    if isinstance(expr, TimeSum):
+        return Add(tuple(_instantiate(ctx, expr.term, s) for s in range(1, ctx.steps + 1)))
+    if not isinstance(expr, Expr):
         raise MissingRule("unrolling", expr)
-    return rebuild(expr, lambda e: _instantiate(ctx, e, t), ctx, t)
+    rebuilt = map_children(expr, lambda e: _instantiate(ctx, e, t))
+    changes: dict[str, object] = {f.name: _label(value, ctx, t) for f in fields(rebuilt)
+                                  if isinstance(value := getattr(rebuilt, f.name), Label)}
+    if isinstance(rebuilt, Apply):
+        changes["fn"] = _function(rebuilt.fn, ctx.activation)
+    rebuilt = replace(rebuilt, **changes) if changes else rebuilt  # type: ignore[arg-type]
+    simplify = _ZEROED.get(type(rebuilt))
+    return simplify(rebuilt) if simplify else rebuilt
 
 
 def _node(model: Model, name: str, t: int) -> Node:
@@ -359,27 +358,9 @@ def _label(label: Label, ctx: Unrolling, t: int) -> Label:
     return Label(label.name, t) if per_step else label
 
 
-_REBUILD: dict[type, Callable[..., Expr]] = {
-    Ref: lambda e, rec, ctx, t: _resolve(e, ctx, t),
-    Node: lambda e, rec, *_: e,
-    Param: lambda e, rec, *_: e,
-    Ones: lambda e, rec, *_: e,
-    Zeros: lambda e, rec, *_: e,
-    Const: lambda e, rec, *_: e,
-    OneHot: lambda e, rec, ctx, t: OneHot(_label(e.label, ctx, t), e.size),
-    TimeSum: lambda e, rec, ctx, t: Add(tuple(_instantiate(ctx, e.term, s) for s in range(1, ctx.steps + 1))),
-    SquaredNorm: lambda e, rec, *_: SquaredNorm(rec(e.arg)),
-    Log: lambda e, rec, *_: Log(rec(e.arg)),
-    Concat: lambda e, rec, *_: Concat(tuple(rec(part) for part in e.parts)),
-    Mul: lambda e, rec, *_: _zero_or(Mul(rec(e.left), rec(e.right))),
-    Scale: lambda e, rec, *_: Scale(rec(e.scalar), rec(e.vector)),
-    CrossEntropy: lambda e, rec, ctx, t: CrossEntropy(rec(e.probabilities), _label(e.label, ctx, t)),
-    MatVec: lambda e, rec, *_: _zero_or(MatVec(rec(e.matrix), rec(e.vector))),
-    Add: lambda e, rec, *_: _sum_without_zeros(tuple(rec(term) for term in e.terms)),
-    Neg: lambda e, rec, *_: Neg(rec(e.arg)),
-    Apply: lambda e, rec, ctx, t: Apply(_function(e.fn, ctx.activation), rec(e.arg)),
-    ApplyDeriv: lambda e, rec, *_: replace(e, arg=rec(e.arg)),
-    LogSoftmax: lambda e, rec, *_: LogSoftmax(rec(e.arg)),
-    Softmax: lambda e, rec, *_: Softmax(rec(e.arg)),
-    Pick: lambda e, rec, ctx, t: Pick(rec(e.vector), _label(e.label, ctx, t)),
+_ZEROED: dict[type, Callable[..., Expr]] = {
+    Mul: _zero_or,
+    MatVec: _zero_or,
+    Add: lambda e: _sum_without_zeros(e.terms),
 }
+"""What an initial state fixed at zero simplifies, after unrolling."""
