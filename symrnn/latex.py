@@ -243,7 +243,9 @@ class NotationPrinter(LatexPrinter):
         return self._print(jac.matrix)
 
     def _print_JBlock(self, jac: JBlock) -> str:
-        return f"{self.names[jac.matrix.name]}_{{[{jac.index + 1}]}}"
+        """The k-th column block of a matrix: V_{[k]}, or {C_{3}}_{[k]} for a name with its own subscript."""
+        base = self.names[jac.matrix.name]
+        return f"{{{base}}}_{{[{jac.index + 1}]}}" if "_" in base else f"{base}_{{[{jac.index + 1}]}}"
 
     def _print_Concat(self, expr) -> str:
         return rf"\operatorname{{CONCAT}}({', '.join(self._print(part) for part in expr.parts)})"

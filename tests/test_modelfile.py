@@ -13,8 +13,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import symrnn
-from helpers import compile_latex, error_line, ok, run
-from symrnn.checking import derived_gradient, random_instance, relative_error
+from helpers import compile_latex, error_line, near_finite_differences, ok, run
+from symrnn.checking import derived_gradient, finite_difference, random_instance, relative_error
 from symrnn.modelfile import default_latex, model_from_text
 
 MODELS = Path(__file__).resolve().parent.parent / "examples" / "models"
@@ -239,8 +239,8 @@ def cells(draw, depth: int = 3):
 
     def node(level: int):
         leaves = ["Wx", "Uh", "b", "h"]
-        choice = draw(st.sampled_from(leaves if level == 0 else leaves + ["tanh", "sigmoid", "add", "mul", "one",
-                                                                           "neg"]))
+        choice = draw(st.sampled_from(leaves if level == 0 else leaves + [*TORCH_FUNCTIONS, "add", "mul", "one",
+                                                                           "neg", "concat"]))
         if choice == "Wx":
             name = fresh("W")
             return f"{name} x", lambda p, x, h: p[name] @ x, {name: ("m", "d")}
@@ -252,10 +252,14 @@ def cells(draw, depth: int = 3):
             return name, lambda p, x, h: p[name], {name: ("m",)}
         if choice == "h":
             return "h[t-1]", lambda p, x, h: h, {}
-        if choice in ("tanh", "sigmoid"):
+        if choice in TORCH_FUNCTIONS:
             text, fn, used = node(level - 1)
-            op = torch.tanh if choice == "tanh" else torch.sigmoid
+            op = TORCH_FUNCTIONS[choice]
             return f"{choice}({text})", lambda p, x, h: op(fn(p, x, h)), used
+        if choice == "concat":
+            (ta, fa, ua), (tb, fb, ub), name = node(level - 1), node(level - 1), fresh("C")
+            return (f"{name} concat({ta}, {tb})", lambda p, x, h: p[name] @ torch.cat([fa(p, x, h), fb(p, x, h)]),
+                    {**ua, **ub, name: ("m", "2*m")})
         if choice == "one":
             text, fn, used = node(level - 1)
             return f"(1 - {text})", lambda p, x, h: 1 - fn(p, x, h), used
@@ -273,9 +277,14 @@ def cells(draw, depth: int = 3):
     return text, fn, used
 
 
+TORCH_FUNCTIONS = {"tanh": torch.tanh, "sigmoid": torch.sigmoid, "softplus": torch.nn.functional.softplus,
+                   "identity": lambda v: v}
+"""The elementwise functions a random cell draws from, as PyTorch computes them."""
+
+
 def cell_file(text: str, used: dict) -> str:
     shapes = ", ".join(f"{name}: [{', '.join(shape)}]" for name, shape in sorted(used.items()))
-    return (f"name: random\ndimensions: {{d: input size, m: hidden units, K: classes}}\n"
+    return (f"name: random\ndimensions: {{d: input size, m: hidden units, K: classes, 2*m: two states}}\n"
             f"parameters: {{{shapes}, h_0: [m], V: [K, m], c: [K]}}\ninputs: {{x: [d]}}\nlabels: {{y: K}}\n"
             f"states: {{h: h_0}}\nstep: |\n  h = {text}\nreadout: |\n  o = -logsoftmax(V h[n] + c)[y]\nloss: o\n")
 
@@ -297,7 +306,20 @@ def test_a_random_cell_equals_pytorch_autograd(tmp_path_factory, cell, steps, se
     for part in symrnn.derive(str(path), steps, wrt="all").parts:
         reference = params[part.wrt].grad
         expected = np.zeros_like(instance.arrays[part.wrt]) if reference is None else reference.numpy()
-        assert relative_error(derived_gradient(part, instance, "g"), expected) <= 1e-9, (text, part.wrt)
+        derived = derived_gradient(part, instance, "g")
+        assert relative_error(derived, expected) <= 1e-9, (text, part.wrt)
+        assert near_finite_differences(derived, finite_difference(part, instance, "g")), (text, part.wrt)
+
+
+@settings(max_examples=3)
+@given(cell=cells(depth=2))
+def test_a_random_cells_document_compiles(tmp_path_factory, cell):
+    text, _, used = cell
+    folder = tmp_path_factory.mktemp("cell")
+    (folder / "random.yaml").write_text(cell_file(text, used), encoding="utf-8")
+    for options in (["--wrt", "all"], ["--wrt", "W_0", "--form", "both"]):
+        compile_latex(folder, ok("derive", "-m", str(folder / "random.yaml"), "-n", "2", "--check", "--standalone",
+                                 *options))
 
 
 @settings(max_examples=60)
