@@ -124,6 +124,8 @@ class _Reader:
 
     def __init__(self, data: dict, text: str, file: str) -> None:
         self.data, self.lines, self.file = data, text.splitlines(), file
+        self.cursor = 0
+        """The line after the last equation placed (where the next one is looked for)."""
         self.backward: set[str] = set()
         """Inline step definitions computed from t = n down (they read a state at t+1): what reads them is too."""
         self.latex = self.mapping("latex")
@@ -242,6 +244,7 @@ class _Reader:
         if not isinstance(text, str):
             raise ModelFileError(f"{self.file}: {key} must be equations, one a line (use {key}: |)")
         found = []
+        self.cursor = next((number for number, line in enumerate(self.lines) if line.startswith(f"{key}:")), 0)
         for line in text.splitlines():
             equation = line.split("#", 1)[0].strip()
             if equation:
@@ -249,9 +252,12 @@ class _Reader:
         return tuple(found)
 
     def where(self, equation: str) -> Where:
-        for number, line in enumerate(self.lines, 1):
-            if equation in line:
-                return Where(self.file, number, line.index(equation) + 1)
+        """Where an equation stands in the file: the first line at or after the previous equation's (and after its
+        section's key) that holds it, so that two equal lines each report their own."""
+        for number in range(self.cursor, len(self.lines)):
+            if equation in self.lines[number]:
+                self.cursor = number + 1
+                return Where(self.file, number + 1, self.lines[number].index(equation) + 1)
         return Where(self.file, 0, 1)
 
     def equation(self, text: str, inline: bool, scope: Scope) -> Definition:

@@ -173,6 +173,8 @@ BAD_FILES = [
      ["b has an unknown key 'bias'", "quote a description that holds a comma"]),
     ("state-key", "states: {h: h_0}", "states: {h: {initial: 0, shape: [m], size: m}}",
      ["h has an unknown key 'size'"]),
+    ("equal-lines", "readout: |\n", "readout: |\n  h = tanh(W x + U h[t-1] + b)\n",
+     ["net.yaml:10:14: the input x is read at a step"]),
     ("input-before-start", "W x + U", "W x[t-1] + U", ["net.yaml:8:", "x[t-1] needs x's value before the first step"]),
 ]
 
