@@ -166,35 +166,52 @@ def _random_label(rng: np.random.Generator, count: int, steps: int | None) -> in
 def draw_instance(graph: Graph, activations: tuple[str, ...], rng: np.random.Generator,
                   attempts: int = ATTEMPTS, margin: float = CHECK_KINK_MARGIN) -> Instance:
     """A random instance whose forward pass stays within VALUE_BOUND and whose activation inputs all stay
-    ``margin`` away from any kink."""
+    ``margin`` away from any kink (one forward pass per activation and try tells both)."""
     active = any(ACTIVATIONS[act].assumes_active for act in activations)
     for attempt in range(attempts):
         drawn = random_instance(graph.model, graph.steps, rng)
         if active and attempt % 2:  # every unit active over a long sequence: non-negative values make it so
             drawn = _scaled(drawn, tuple(drawn.arrays), 1.0, np.abs)
-        instance = _tempered(graph, drawn, activations)
-        if instance is not None and all(kink_distance(graph, instance, act) > margin for act in activations):
-            return instance
+        tempered = _tempered(graph, drawn, activations)
+        if tempered is not None and all(kink > margin for kink in tempered[1]):
+            return tempered[0]
     raise CheckFailed(f"could not draw values in {attempts} attempts {margin:g} away from the kinks of "
                       f"{', '.join(activations)} with every value of the forward pass below {VALUE_BOUND:g}; "
                       "try another --seed or fewer --steps")
 
 
-def _tempered(graph: Graph, instance: Instance, activations: tuple[str, ...]) -> Instance | None:
-    """The instance with its parameters scaled down until every forward pass is well conditioned (None if never)."""
+def _tempered(graph: Graph, instance: Instance, activations: tuple[str, ...]) -> tuple[Instance, list[float]] | None:
+    """The instance with its parameters scaled down until every forward pass is well conditioned, and each
+    activation's kink distance there (None if never)."""
     for _ in range(SHRINK_TRIES):
-        if all(largest_value(graph, instance, act) <= VALUE_BOUND for act in activations):
-            return instance
+        passes = [_forward_summary(graph, instance, act) for act in activations]
+        if all(largest <= VALUE_BOUND for largest, _ in passes):
+            return instance, [kink for _, kink in passes]
         instance = _scaled(instance, graph.model.param_names, SHRINK)
     return None
 
 
+def _forward_summary(graph: Graph, instance: Instance, activation: str) -> tuple[float, float]:
+    """From one forward pass: the largest magnitude of any value (infinite when one is not finite), and how close
+    the input of a function with a kink comes to it (see kink_distance)."""
+    with np.errstate(all="ignore"):
+        evaluator = forward(graph, instance, activation)
+        largest = max((float(np.max(np.abs(value), initial=0.0)) for value in evaluator.env.values()), default=0.0)
+        if not np.isfinite(largest):
+            return float("inf"), float("-inf")
+    distances = []
+    for application in _applications(graph):
+        act = ACTIVATIONS[activation if application.fn == GENERIC else application.fn]
+        if act.kink is None:
+            continue
+        offset = np.asarray(evaluator.value(application.arg)) - act.kink
+        distances.append(float(np.min(offset if act.assumes_active else np.abs(offset))))
+    return largest, min(distances, default=float("inf"))
+
+
 def largest_value(graph: Graph, instance: Instance, activation: str) -> float:
     """The largest magnitude of any value in the forward pass (infinite when one is not finite)."""
-    with np.errstate(all="ignore"):
-        env = forward(graph, instance, activation).env
-        largest = max((float(np.max(np.abs(value), initial=0.0)) for value in env.values()), default=0.0)
-    return largest if np.isfinite(largest) else float("inf")
+    return _forward_summary(graph, instance, activation)[0]
 
 
 def _scaled(instance: Instance, names: tuple[str, ...], factor: float, change=lambda array: array) -> Instance:
@@ -206,15 +223,7 @@ def _scaled(instance: Instance, names: tuple[str, ...], factor: float, change=la
 def kink_distance(graph: Graph, instance: Instance, activation: str) -> float:
     """How close the input of any function with a kink comes to it (infinite when none has one);
     for ReLU assumed active, how far the inputs are above 0 (negative when a unit is inactive)."""
-    evaluator = forward(graph, instance, activation)
-    distances = []
-    for application in _applications(graph):
-        act = ACTIVATIONS[activation if application.fn == GENERIC else application.fn]
-        if act.kink is None:
-            continue
-        offset = np.asarray(evaluator.value(application.arg)) - act.kink
-        distances.append(float(np.min(offset if act.assumes_active else np.abs(offset))))
-    return min(distances, default=float("inf"))
+    return _forward_summary(graph, instance, activation)[1]
 
 
 def _applications(graph: Graph) -> list[Apply]:
