@@ -33,8 +33,9 @@ LAYERED = {"stacked": False, "stacked-residual": True}
 
 @dataclass(frozen=True)
 class Readout:
-    """A readout any cell ending in a state h can take: its parameters, labels, the lines it adds to each step, its
-    own equations, its loss. ``renames`` gives another name to a readout name the cell already uses."""
+    """A readout any cell ending in a state can take (written for a state h): its parameters, labels, the lines it
+    adds to each step, its own equations, its loss. ``renames`` gives another name to a readout name the cell
+    already uses."""
 
     description: str
     parameters: dict
@@ -126,14 +127,16 @@ _DEFINED = re.compile(r"\s*([A-Za-z_]\w*)\s*=")
 
 def with_readout(data: dict, readout: Readout) -> dict:
     """A model file's data with its readout replaced: the cell is its step up to the last line that defines a
-    state, with the parameters that cell reads; the readout's names the cell already uses are renamed."""
+    state, with the parameters that cell reads; the readout reads that state (h in READOUTS), and its names the
+    cell already uses are renamed."""
     lines = data["step"].splitlines(keepends=True)
     defined = [match.group(1) if (match := _DEFINED.match(line)) else "" for line in lines]
-    cell = lines[:max(i for i, name in enumerate(defined) if name in data["states"]) + 1]
+    last = max(i for i, name in enumerate(defined) if name in data["states"])
+    cell = lines[:last + 1]
     words = set(re.findall(r"[A-Za-z_]\w*", "".join(line.split("#")[0] for line in cell)))
     words |= {str(start) for start in data["states"].values()}
     taken = {match.group(1) for line in cell if (match := _DEFINED.match(line))} & set(readout.renames)
-    step, equations = readout.step, readout.readout
+    step, equations = (re.sub(r"\bh\b", defined[last], text) for text in (readout.step, readout.readout))
     for old in sorted(taken):
         step, equations = (re.sub(rf"\b{old}\b", readout.renames[old], text) for text in (step, equations))
     title = f"{data['title']}, with {readout.description.split(',')[0]}"
@@ -147,7 +150,8 @@ def with_readout(data: dict, readout: Readout) -> dict:
 def stacked_text(layers: int, residual: bool) -> str:
     """The model file of a stacked RNN of ``layers`` layers (the graded homework on recurrent neural networks,
     Q1.3), each reading the layer below at the same step; with ``residual``, the readout sums every layer's last
-    state. For two layers it is catalogue/stacked.yaml (or stacked-residual.yaml), byte for byte."""
+    state and, as the sheet's y = f_y(V (h_1 + h_2)), has no output bias. For two layers it is
+    catalogue/stacked.yaml (or stacked-residual.yaml), byte for byte."""
     ks = range(1, layers + 1)
     parameters = "".join(
         f"  W_{k}: {{shape: [m, {'d' if k == 1 else 'm'}], description: input weights of layer {k}}}\n"
@@ -158,6 +162,8 @@ def stacked_text(layers: int, residual: bool) -> str:
                    f"  h{k} = g(a{k})\n" for k in ks)
     top = f"({' + '.join(f'h{k}[n]' for k in ks)})" if residual and layers > 1 else f"h{layers}[n]"
     return _STACKED.format(
+        bias="" if residual else "  gamma: {shape: [K], description: output bias}\n",
+        plus_bias="" if residual else " + gamma",
         name="stacked-residual" if residual else "stacked", layers=layers,
         layer_word="layer" if layers == 1 else "layers", parameters=parameters, step=step, top=top,
         title="Stacked RNN with a residual readout" if residual else "Stacked (deep) RNN",
@@ -175,8 +181,7 @@ dimensions:
   K: number of labels
 parameters:
 {parameters}  V: {{shape: [K, m], description: output weights}}
-  gamma: {{shape: [K], description: output bias}}
-inputs:
+{bias}inputs:
   x: {{shape: [d], description: 'input sequence x^{{(1)}} ... x^{{(n)}}'}}
 labels:
   y: {{size: K, description: 'the correct label, 1..K'}}
@@ -184,7 +189,7 @@ states: {{{states}}}
 latex: {{{latex}}}
 step: |
 {step}readout: |
-  l = V {top} + gamma
+  l = V {top}{plus_bias}
   q = logsoftmax(l)
   o = -q[y]
 loss: o

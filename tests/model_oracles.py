@@ -87,19 +87,20 @@ def lstm_torch(p: dict, x: torch.Tensor, y, g: Callable) -> torch.Tensor:
 
 
 def leaky(p: dict, x: torch.Tensor, y, g: Callable) -> torch.Tensor:
-    """Goodfellow §10.9: h = α h^{(t-1)} + (1 - α) g(a^{(t)})."""
-    h = p["h_0"]
+    """Goodfellow §10.9 in the book's letters: u = α u^{(t-1)} + (1 - α) g(U x^{(t)} + W u^{(t-1)} + b),
+    L = -log softmax(V u^{(n)} + c)_y."""
+    u = p["u_0"]
     for xt in x:
-        h = p["alpha"] * h + (1 - p["alpha"]) * g(p["W_hx"] @ xt + p["W_hh"] @ h + p["b_h"])
-    return log_softmax_readout(p, h, y)
+        u = p["alpha"] * u + (1 - p["alpha"]) * g(p["b"] + p["W"] @ u + p["U"] @ xt)
+    return -torch.log_softmax(p["c"] + p["V"] @ u, dim=0)[y - 1]
 
 
 def leaky_free(p: dict, x: torch.Tensor, y, g: Callable) -> torch.Tensor:
-    """Study questions on Deep Learning ch. 10, 10.9.3: h = α h^{(t-1)} + β g(a^{(t)})."""
-    h = p["h_0"]
+    """Study questions on Deep Learning ch. 10, 10.9.3: u = α u^{(t-1)} + β g(a^{(t)})."""
+    u = p["u_0"]
     for xt in x:
-        h = p["alpha"] * h + p["beta"] * g(p["W_hx"] @ xt + p["W_hh"] @ h + p["b_h"])
-    return log_softmax_readout(p, h, y)
+        u = p["alpha"] * u + p["beta"] * g(p["b"] + p["W"] @ u + p["U"] @ xt)
+    return -torch.log_softmax(p["c"] + p["V"] @ u, dim=0)[y - 1]
 
 
 def deng(p: dict, x: torch.Tensor, y, g: Callable) -> torch.Tensor:
@@ -121,20 +122,32 @@ def scalar(p: dict, x: dict, y, g: Callable) -> torch.Tensor:
     return total
 
 
-def birnn(p: dict, x: torch.Tensor, y, g: Callable, position: int | None = None, shared: bool = False) -> torch.Tensor:
-    """Collins, Question 2 (and the graded homework's Q1.4 with shared weights): forward h, backward η, l = V
-    CONCAT(h^{(i)}, η^{(i)}) + γ."""
+def birnn(p: dict, x: torch.Tensor, y, g: Callable, position: int | None = None) -> torch.Tensor:
+    """Collins, Question 2: forward h, backward η, l = V CONCAT(h^{(i)}, η^{(i)}) + γ."""
     n = len(x)
     i = position or n
-    back = ("W_hx", "W_hh", "b_h") if shared else ("W_bhx", "W_bhh", "b_bh")
     h = [p["h_0"]]
     for xt in x:
         h.append(g(p["W_hx"] @ xt + p["W_hh"] @ h[-1] + p["b_h"]))
     eta = {n + 1: p["eta_0"]}
     for t in range(n, 0, -1):
-        eta[t] = g(p[back[0]] @ x[t - 1] + p[back[1]] @ eta[t + 1] + p[back[2]])
+        eta[t] = g(p["W_bhx"] @ x[t - 1] + p["W_bhh"] @ eta[t + 1] + p["b_bh"])
     logits = p["V"] @ torch.cat([h[i], eta[i]]) + p["gamma"]
     return -torch.log_softmax(logits, dim=0)[y - 1]
+
+
+def birnn_shared(p: dict, x: torch.Tensor, y, g: Callable, position: int | None = None) -> torch.Tensor:
+    """The graded homework's Q1.4: h→_t = f_h(W x_t + U h→_{t-1} + b), h←_t = f_h(W x_t + U h←_{t+1} + b), the
+    output V CONCAT(h→_i, h←_i) (no bias), its log-softmax loss."""
+    n = len(x)
+    i = position or n
+    forward = [p["hf_0"]]
+    for xt in x:
+        forward.append(g(p["W"] @ xt + p["U"] @ forward[-1] + p["b"]))
+    backward = {n + 1: p["hb_0"]}
+    for t in range(n, 0, -1):
+        backward[t] = g(p["W"] @ x[t - 1] + p["U"] @ backward[t + 1] + p["b"])
+    return -torch.log_softmax(p["V"] @ torch.cat([forward[i], backward[i]]), dim=0)[y - 1]
 
 
 def stacked(p: dict, x: torch.Tensor, y, g: Callable, residual: bool = False) -> torch.Tensor:
@@ -147,8 +160,9 @@ def stacked(p: dict, x: torch.Tensor, y, g: Callable, residual: bool = False) ->
         for k in range(layers):
             h[k] = g(p[f"W_{k + 1}"] @ below + p[f"U_{k + 1}"] @ h[k] + p[f"b_{k + 1}"])
             below = h[k]
-    top = sum(h) if residual else h[-1]
-    return -torch.log_softmax(p["V"] @ top + p["gamma"], dim=0)[y - 1]
+    if residual:  # the sheet's y = f_y(V (h_1 + h_2)): no output bias
+        return -torch.log_softmax(p["V"] @ sum(h), dim=0)[y - 1]
+    return -torch.log_softmax(p["V"] @ h[-1] + p["gamma"], dim=0)[y - 1]
 
 
 def stacked_birnn(p: dict, x: torch.Tensor, y, g: Callable, position: int | None = None) -> torch.Tensor:
@@ -188,7 +202,7 @@ FORWARD: dict[str, Callable] = {
     "stacked": stacked,
     "stacked-residual": lambda p, x, y, g: stacked(p, x, y, g, residual=True),
     "birnn": birnn,
-    "birnn-shared": lambda p, x, y, g: birnn(p, x, y, g, shared=True),
+    "birnn-shared": birnn_shared,
     "scalar": scalar,
     "deng": deng,
     "elman": elman, "goodfellow": goodfellow, "gru": gru, "gru-torch": gru_torch, "lstm": lstm,

@@ -213,8 +213,8 @@ def test_a_per_step_loss_can_be_the_loss():
 def test_leaky_gradient_with_respect_to_an_earlier_state():
     """Study questions on Deep Learning ch. 10, 10.9.1: the loss at step t with respect to u^{(t-3)} is one
     path through three transitions."""
-    d = derive(get_model("leaky"), 4, wrt="h[1]")
-    assert [p.nodes for p in d.paths] == [("h[1]", "h[2]", "h[3]", "h[4]", "l", "q", "o")]
+    d = derive(get_model("leaky"), 4, wrt="u[1]")
+    assert [p.nodes for p in d.paths] == [("u[1]", "u[2]", "u[3]", "u[4]", "o", "L")]
 
 
 @pytest.mark.parametrize("name", ("gru-torch", "lstm", "lstm-torch", "goodfellow"))
@@ -300,7 +300,7 @@ def test_relu_active_check_draws_values_where_every_unit_is_active():
 
 POSITIONAL = {
     "birnn": lambda p, x, y, g, i: model_oracles.birnn(p, x, y, g, i),
-    "birnn-shared": lambda p, x, y, g, i: model_oracles.birnn(p, x, y, g, i, shared=True),
+    "birnn-shared": model_oracles.birnn_shared,
     "stacked-birnn": lambda p, x, y, g, i: model_oracles.stacked_birnn(p, x, y, g, i),
 }
 POSITIONAL["tagger"] = lambda p, x, labels, g, i: model_oracles.tagger(p, x, labels, g, i)

@@ -25,6 +25,7 @@ NAMES = ("elman", "goodfellow", "gru", "gru-torch", "lstm", "lstm-torch", "deng"
          "stacked", "stacked-residual", "stacked-birnn", "tagger", "leaky", "leaky-free")
 
 BIAS = {"deng": "b", "goodfellow": "b", "lstm": "b", "gru-torch": "b_hz", "lstm-torch": "b_hf", "scalar": "b_h",
+        "birnn-shared": "b", "leaky": "b", "leaky-free": "b",
         "stacked": "b_1", "stacked-residual": "b_2"}
 FIXED_FUNCTIONS = ("goodfellow", "gru-torch", "lstm", "lstm-torch", "scalar")
 """Models whose functions their sources fix: no g to choose with -g."""

@@ -63,15 +63,19 @@ def gru() -> dict:
 
 
 def leaky() -> dict:
-    alpha = sympy.Symbol("alpha")
-    model = elman()
-    a = model["step"]["a"]
-    h = alpha * h_prev + (1 - alpha) * a.applyfunc(g)
-    return model | dict(name="leaky", title="Leaky units",
-                        source="Goodfellow, Bengio and Courville, Deep Learning, ch. 10, section 10.9; study questions "
-                               "on Goodfellow et al., Deep Learning, ch. 10, 10.9.1",
-                        parameters=model["parameters"][:4] + [alpha] + model["parameters"][4:],
-                        step={"a": a, "h": h}, readout=final_readout(h), wrt="alpha")
+    """The leaky unit of Deep Learning §10.9.2 in the book's letters: u = α u^{(t-1)} + (1 - α) v."""
+    U, W, b, c = MatrixSymbol("U", m, d), MatrixSymbol("W", m, m), MatrixSymbol("b", m, 1), MatrixSymbol("c", K, 1)
+    u_0, u_prev, alpha = MatrixSymbol("u_0", m, 1), MatrixSymbol("u_prev", m, 1), sympy.Symbol("alpha")
+    a = U * x + W * u_prev + b
+    v = a.applyfunc(g)
+    u = alpha * u_prev + (1 - alpha) * v
+    o = V * u + c
+    return dict(name="leaky", title="Leaky units",
+                source="Goodfellow, Bengio and Courville, Deep Learning, ch. 10, section 10.9; study questions on "
+                       "Goodfellow et al., Deep Learning, ch. 10, 10.9.1",
+                dimensions=DIMENSIONS, parameters=[U, W, b, u_0, alpha, V, c], inputs=[x], labels={y: K},
+                states={"u": (u_prev, u_0)}, step={"a": a, "v": v, "u": u}, inline=["a", "v"],
+                readout={"o": o, "L": -logsoftmax(o)[y, 0]}, loss="L", wrt="alpha", latex={"u_0": "u^{0}"})
 
 
 BUILT = {"elman": elman, "gru": gru, "leaky": leaky}
@@ -103,7 +107,7 @@ def test_the_model_file_it_writes_is_the_catalogue_equations():
     text = model_file_from_sympy(**gru())
     assert "  a = W_h x + U_h (r * h[t-1]) + b_h   # inline\n  htilde = g(a)\n" in text
     assert "  h = (1 - z) * h[t-1] + z * htilde\n" in text and "  o = -q[y]\n" in text
-    assert "  h = alpha * h[t-1] + (1 - alpha) * g(a)\n" in model_file_from_sympy(**leaky())
+    assert "  u = alpha * u[t-1] + (1 - alpha) * v\n" in model_file_from_sympy(**leaky())
 
 
 def test_a_loss_at_every_step_and_a_state_from_zero():
