@@ -48,9 +48,11 @@ def derivation(name: str, steps: int, wrt: str, activation: str = "g"):
     return derive(get_model(name), steps, wrt=wrt, activation=activation)
 
 
-@pytest.mark.parametrize("steps", range(1, 6))
-@pytest.mark.parametrize("name", sorted(MODELS))
+@pytest.mark.parametrize("name, steps", [(name, steps) for name in sorted(MODELS)
+                                         for steps in range(1, 5 if name in GATED else 6)])
 def test_check_passes_for_every_parameter(name, steps):
+    """Every parameter at n = 1..5 (1..4 for the gated models, whose n = 5 paths number in the thousands: their
+    factored form at n = 5 is checked in test_factored and test_whole)."""
     for wrt in get_model(name).param_names:
         if count_paths(unroll(get_model(name), steps), wrt, get_model(name).loss) == 0:
             assert wrt in CUT_OFF.get((name, steps), ()), f"{wrt} has no path to the loss"
