@@ -122,32 +122,32 @@ def scalar(p: dict, x: dict, y, g: Callable) -> torch.Tensor:
     return total
 
 
+def _both_directions(p: dict, x: torch.Tensor, g: Callable, forward: tuple[str, ...], backward: tuple[str, ...]):
+    """The forward states 0..n and the backward states n+1..1 of a bidirectional RNN; each of ``forward`` and
+    ``backward`` names (input weights, recurrent weights, bias, initial state)."""
+    n = len(x)
+    ahead = [p[forward[3]]]
+    for xt in x:
+        ahead.append(g(p[forward[0]] @ xt + p[forward[1]] @ ahead[-1] + p[forward[2]]))
+    behind = {n + 1: p[backward[3]]}
+    for t in range(n, 0, -1):
+        behind[t] = g(p[backward[0]] @ x[t - 1] + p[backward[1]] @ behind[t + 1] + p[backward[2]])
+    return ahead, behind
+
+
 def birnn(p: dict, x: torch.Tensor, y, g: Callable, position: int | None = None) -> torch.Tensor:
     """Collins, Question 2: forward h, backward η, l = V CONCAT(h^{(i)}, η^{(i)}) + γ."""
-    n = len(x)
-    i = position or n
-    h = [p["h_0"]]
-    for xt in x:
-        h.append(g(p["W_hx"] @ xt + p["W_hh"] @ h[-1] + p["b_h"]))
-    eta = {n + 1: p["eta_0"]}
-    for t in range(n, 0, -1):
-        eta[t] = g(p["W_bhx"] @ x[t - 1] + p["W_bhh"] @ eta[t + 1] + p["b_bh"])
-    logits = p["V"] @ torch.cat([h[i], eta[i]]) + p["gamma"]
-    return -torch.log_softmax(logits, dim=0)[y - 1]
+    h, eta = _both_directions(p, x, g, ("W_hx", "W_hh", "b_h", "h_0"), ("W_bhx", "W_bhh", "b_bh", "eta_0"))
+    i = position or len(x)
+    return -torch.log_softmax(p["V"] @ torch.cat([h[i], eta[i]]) + p["gamma"], dim=0)[y - 1]
 
 
 def birnn_shared(p: dict, x: torch.Tensor, y, g: Callable, position: int | None = None) -> torch.Tensor:
     """The graded homework's Q1.4: h→_t = f_h(W x_t + U h→_{t-1} + b), h←_t = f_h(W x_t + U h←_{t+1} + b), the
     output V CONCAT(h→_i, h←_i) (no bias), its log-softmax loss."""
-    n = len(x)
-    i = position or n
-    forward = [p["hf_0"]]
-    for xt in x:
-        forward.append(g(p["W"] @ xt + p["U"] @ forward[-1] + p["b"]))
-    backward = {n + 1: p["hb_0"]}
-    for t in range(n, 0, -1):
-        backward[t] = g(p["W"] @ x[t - 1] + p["U"] @ backward[t + 1] + p["b"])
-    return -torch.log_softmax(p["V"] @ torch.cat([forward[i], backward[i]]), dim=0)[y - 1]
+    ahead, behind = _both_directions(p, x, g, ("W", "U", "b", "hf_0"), ("W", "U", "b", "hb_0"))
+    i = position or len(x)
+    return -torch.log_softmax(p["V"] @ torch.cat([ahead[i], behind[i]]), dim=0)[y - 1]
 
 
 def stacked(p: dict, x: torch.Tensor, y, g: Callable, residual: bool = False) -> torch.Tensor:

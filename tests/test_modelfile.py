@@ -382,21 +382,9 @@ def test_every_built_in_model_has_its_file_and_models_show_prints_it():
     assert "--show must be one of elman" in error_line(run("models", "--show", "zz"))
 
 
-SOFTPLUS_CELL = """\
-name: softplus-cell
-source: a test cell for the exp and softplus rows of the function table
-dimensions: {d: input size, m: hidden units, K: classes}
-parameters: {W: [m, d], U: [m, m], b: [m], h_0: [m], V: [K, m], c: [K]}
-inputs: {x: [d]}
-labels: {y: K}
-states: {h: h_0}
-step: |
-  h = softplus(W x + U h[t-1] + b)
-readout: |
-  e = exp(-h[n])
-  o = -logsoftmax(V e + c)[y]
-loss: o
-"""
+SOFTPLUS_CELL = BASE.replace("name: net", "name: softplus-cell").replace("tanh(", "softplus(").replace(
+    "  l = V h[n] + c\n  o = -logsoftmax(l)[y]", "  e = exp(-h[n])\n  o = -logsoftmax(V e + c)[y]")
+"""A cell for the exp and softplus rows of the function table."""
 
 
 @given(steps=st.integers(1, 4), seed=st.integers(0, 2**32 - 1))
