@@ -3,7 +3,7 @@ reader as a user's file, and the two kinds of variant the command line offers:
 
 - ``--layers L`` for a stacked model: its file for L layers, written by ``stacked_text`` (the shipped files are
   that text for two layers, byte for byte);
-- ``--readout final|every`` for a model whose cell ends in a state h: its file with the readout replaced by one of
+- ``--readout final|every`` for a model whose cell ends in a state: its file with the readout replaced by one of
   ``READOUTS``.
 
 A file is read on first use, so importing symrnn reads none of them.
