@@ -77,7 +77,7 @@ def model_from_data(data: dict, text: str, file: str) -> Model:
 
 def yaml_mapping(text: str, file: str) -> dict:
     """The file's mapping, read as a values file is: aliases, depth and keys bounded (an alias bomb is refused)."""
-    from .values import bounded_yaml
+    from .bounded import bounded_yaml
 
     try:
         data = bounded_yaml(text, file)
