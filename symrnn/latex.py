@@ -20,6 +20,7 @@ from .expr import (
     Add,
     Apply,
     ApplyDeriv,
+    Const,
     CrossEntropy,
     Label,
     LogSoftmax,
@@ -90,6 +91,8 @@ class NotationPrinter(LatexPrinter):
         model = graph.model
         self.last = last or str(graph.steps + model.time_offset)
         self.position = "i" if last else str(graph.position)
+        self.now = "t"
+        """How a model equation's own step is written: t, or a number inside a sum over one step."""
         self.scalar = model.scalar
         self.names = {e.name: e.latex for e in model.params + model.inputs + model.labels + model.step + model.readout}
 
@@ -129,7 +132,7 @@ class NotationPrinter(LatexPrinter):
         model = self.graph.model
         if not any(d.name == expr.name for d in model.step + model.inputs):
             return self.names[expr.name]
-        time = self.last if expr.last else self.relative(self.position if expr.position else "t", expr.shift)
+        time = self.last if expr.last else self.relative(self.position if expr.position else self.now, expr.shift)
         return self.timed(self.names[expr.name], time)
 
     @staticmethod
@@ -166,8 +169,15 @@ class NotationPrinter(LatexPrinter):
         return r"\mathbf{1}" if expr.vector and not self.scalar else "1"
 
     def _print_TimeSum(self, expr: TimeSum) -> str:
+        """Σ_t over the steps; over a single step, its one term (L = ‖x_1 - o_0‖², not Σ_{t=0}^{0})."""
         first = self.graph.model.first_time()
-        return rf"\sum_{{t={first}}}^{{{self.last}}} {self.grouped(expr.term)}"
+        if self.last != str(first):
+            return rf"\sum_{{t={first}}}^{{{self.last}}} {self.grouped(expr.term)}"
+        self.now = str(first)
+        try:
+            return self._print(expr.term)
+        finally:
+            self.now = "t"
 
     def _print_Const(self, expr) -> str:
         return str(expr.value)
@@ -288,12 +298,15 @@ class NotationPrinter(LatexPrinter):
         return r"\, ".join(self.factor_strings(jac.factors))
 
     def factor_strings(self, factors) -> list[str]:
-        """The printed factors of a product, long runs of transitions elided with \\cdots."""
+        """The printed factors of a product as a person writes them: a scalar factor first (2 (o - x), not
+        (o - x) 2), long runs of transitions elided with \\cdots, and in a scalar network a repeated factor as a
+        power (v u^{2}, not v u u)."""
+        factors = _scalars_first(factors, self.scalar)
         printed = [self.grouped(f) for f in factors]
         runs = _transition_runs(factors)
         for start, stop in reversed(runs):
             printed[start:stop] = [printed[start], r"\cdots", printed[stop - 1]]
-        return printed
+        return _powers(printed) if self.scalar else printed
 
     def _print_JSum(self, jac: JSum) -> str:
         text = self.summand(jac.terms[0])
@@ -330,6 +343,28 @@ class NotationPrinter(LatexPrinter):
         column = jac.column
         printed = self._print(column) if isinstance(column, JProduct) else self.grouped(column)
         return rf"{printed}\, {self.transposed_vector(jac.vector)}"
+
+
+def _scalars_first(factors, scalar_network: bool) -> list:
+    """Scalar factors moved to the front of a product, where they commute with the rest: in a scalar network only
+    numbers (2), elsewhere every scalar multiple (α, 1 - α)."""
+    def leads(factor) -> bool:
+        return isinstance(factor, JScalar) and (not scalar_network or isinstance(factor.value, Const))
+    return [f for f in factors if leads(f)] + [f for f in factors if not leads(f)]
+
+
+def _powers(printed: list[str]) -> list[str]:
+    """Runs of one printed factor as a power: u u → u^{2} ({x^{(1)}}^{2} for a factor that has a superscript)."""
+    merged: list[str] = []
+    count = 0
+    for i, text in enumerate(printed):
+        count += 1
+        if i + 1 < len(printed) and printed[i + 1] == text and text != r"\cdots":
+            continue
+        base = f"{{{text}}}" if count > 1 and "^" in text and not text.startswith("(") else text
+        merged.append(f"{base}^{{{count}}}" if count > 1 else text)
+        count = 0
+    return merged
 
 
 def _transition_runs(factors) -> list[tuple[int, int]]:

@@ -111,6 +111,8 @@ class Document:
     """The factored gradient's local terms, each as display lines."""
     jacobians_by_step: tuple[Equation, ...] = ()
     """The factored form's Jacobians, those that differ only in their step written once with t (``by_step``)."""
+    scalar: bool = False
+    """Every value is a number: no shapes to speak of, notes in scalar words."""
 
 
 @dataclass(frozen=True)
@@ -186,6 +188,7 @@ def _document(derivation: Derivation, check: CheckReport | None, value: Value | 
         recursion_lines=_recursion_lines(derivation, printer),
         factored=_factored_terms(derivation, printer),
         jacobians_by_step=jacobians_by_step,
+        scalar=graph.model.scalar,
     )
 
 
@@ -317,6 +320,8 @@ def broken_lines(jac, printer: NotationPrinter) -> tuple[str, ...]:
         if lines[-1] and sum(map(visible_width, lines[-1])) + visible_width(factor) > LINE_WIDTH:
             lines.append([])
         lines[-1].append(factor)
+    if len(lines) > 1 and len(lines[-1]) == 1 and len(lines[-2]) > 1:  # no factor alone on the last line
+        lines[-1].insert(0, lines[-2].pop())
     return tuple(r"\, ".join(line) for line in lines)
 
 
@@ -340,4 +345,19 @@ def _notes(derivation: Derivation) -> tuple[str, ...]:
     functions = derivation.model.functions
     generic = (_generic_note(derivation),) if GENERIC in functions else ()
     fixed = tuple(ACTIVATIONS[derivation.graph.function(fn)].fixed_note for fn in functions if fn != GENERIC)
-    return generic + fixed + rules
+    notes = generic + fixed + rules
+    return tuple(_in_scalar_words(note) for note in notes) if derivation.model.scalar else notes
+
+
+SCALAR_WORDS = ((r"z \odot (\mathbf{1} - z)", r"z\,(1 - z)"), (r"\mathbf{1} - h \odot h", "1 - h^2"),
+                (r"\mathbf{1} - n \odot n", "1 - n^2"), (r"h \odot (\mathbf{1} - h)", r"h\,(1 - h)"),
+                (", elementwise", ""), (" (elementwise; ", " ("), (", applied elementwise", ""),
+                ("where a unit is active and 0 where it is not", "where the unit is active and 0 where it is not"),
+                ("Every ReLU unit is assumed active", "The ReLU unit is assumed active"))
+"""How a note about vectors reads in a network of numbers (the graded homework's scalar RNN)."""
+
+
+def _in_scalar_words(note: str) -> str:
+    for vector_words, scalar_words in SCALAR_WORDS:
+        note = note.replace(vector_words, scalar_words)
+    return note

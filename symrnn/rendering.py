@@ -77,21 +77,31 @@ def sci(number: float | None) -> str:
     return "--" if number is None else f"{number:.1e}"
 
 
-def check_sentence(report: CheckReport) -> str:
-    """One sentence that says what the check measured and whether it passed."""
-    sizes = "".join(f"; {name} = {size}" for name, size in report.sizes)
+def check_sentence(report: CheckReport, text: Callable[[str], str] = str) -> str:
+    """One sentence that says what the check measured and whether it passed; its words pass through ``text``
+    (``tex_text`` for LaTeX) and its numbers are math ($2.5 \\times 10^{-12}$, never 2.5e-12)."""
+    sizes = "".join(f"{text(str(name))} = {size}, " for name, size in report.sizes)
     verdict = "passed" if report.passed else "FAILED"
-    measured = (f"largest relative error {report.worst:.1e}" if report.worst != float("inf")
-                else report.describe())
-    return (f"Checked at random values (seed {report.seed}{sizes}) against {reference_words(report)} in "
-            f"float64: {measured}, tolerance {report.tolerance:g}; {verdict}.")
+    measured = (f"largest relative error {math_number(report.worst)}" if report.worst != float("inf")
+                else text(report.describe()))
+    return (f"Checked at random values ({sizes}random draw {report.seed}) against {reference_words(report)} in "
+            f"float64: {measured}, tolerance {math_number(report.tolerance)}; {verdict}.")
+
+
+def math_number(number: float, digits: int = 2) -> str:
+    """A number for running text, as inline math: $0.25$, $1.6 \\times 10^{-16}$, $10^{-6}$."""
+    if number == 0 or 1e-3 <= abs(number) < 1e4:
+        return f"${number:.{digits}g}$"
+    mantissa, exponent = f"{number:.{digits - 1}e}".split("e")
+    power = f"10^{{{int(exponent)}}}"
+    return f"${power}$" if float(mantissa) == 1 else f"${mantissa} \\times {power}$"
 
 
 def reference_words(report: CheckReport) -> str:
     """What the derived gradient was compared with, in words."""
     if report.method == "reverse mode":
         return "reverse-mode differentiation of the forward pass"
-    return f"complex-step derivatives of the forward pass (step {report.step:g}i)"
+    return f"complex-step derivatives of the forward pass (step ${math_number(report.step)[1:-1]}\\,i$)"
 
 
 CHECK_COLUMNS = (("path_sum_error", "sum over paths"), ("shaped_error", "shaped gradient"),
@@ -220,7 +230,7 @@ def environment(template_dir: str | None = None) -> Sandbox:
         undefined=jinja2.StrictUndefined, autoescape=False,
     )
     env.filters.update(tex_text=tex_text, sci=sci, shape_phrase=shape_phrase, digits=digits)
-    env.globals.update(check_sentence=check_sentence, check_table=check_table,
+    env.globals.update(check_sentence=check_sentence, check_table=check_table, tex_text=tex_text,
                        whole_check_table=whole_check_table, eol=eol, lead=lead, rows=rows)
     return env
 
