@@ -63,7 +63,7 @@ def _sigmoid_rule(out: str, arg: str, scalar: bool) -> str:
 ACTIVATIONS: dict[str, Activation] = {
     act.name: act
     for act in (
-        Activation("g", "generic transfer function g (as in the seed)", "g", None, _generic,
+        Activation("g", "generic transfer function g (as exercise sheets write it)", "g", None, _generic,
                    note="$g$ is the transfer function, applied elementwise, and $g'$ its derivative."),
         Activation(
             "tanh", "hyperbolic tangent", r"\tanh", sympy.tanh(_U),

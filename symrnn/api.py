@@ -26,7 +26,7 @@ from .derivation import derive as derive_one
 from .errors import CheckFailed, InputError
 from .graph import GENERIC, unroll
 from .latex import NotationPrinter
-from .limits import MAX_COUNT_STEPS, MAX_LIST, MAX_PATHS, MAX_PATHS_LIMIT, MAX_SEED, MAX_STEPS
+from .limits import DIGITS, MAX_COUNT_STEPS, MAX_DIGITS, MAX_LIST, MAX_PATHS, MAX_PATHS_LIMIT, MAX_SEED, MAX_STEPS
 from .models import Model
 from .paths import count_paths, iter_paths
 from .present import Document, Value, Whole, model_equations, present, present_whole
@@ -115,17 +115,20 @@ def check(result: Result, *, seed: int = 0) -> CheckReport | tuple[CheckReport, 
     return reports if isinstance(result, Gradient) else reports[0]
 
 
-def evaluate(result: Result, values: Mapping | str | os.PathLike) -> Value | tuple[Value, ...]:
+def evaluate(result: Result, values: Mapping | str | os.PathLike, *, digits: int = DIGITS) -> Value | tuple[Value, ...]:
     """The derived gradient at ``values``: a mapping (numbers, nested lists or NumPy arrays) or a JSON or YAML
-    values file, from the derived expressions only (never autodiff or finite differences)."""
-    found = tuple(_evaluated(d, values) for d in _parts(result))
+    values file, from the derived expressions only (never autodiff or finite differences); with the worked
+    numbers behind it (the forward and the backward pass), shown to ``digits`` significant digits."""
+    validate.whole_number("--digits", digits, 1, MAX_DIGITS)
+    found = tuple(_evaluated(d, values, digits) for d in _parts(result))
     return found if isinstance(result, Gradient) else found[0]
 
 
 def document(model: str | Model, steps: int, *, wrt: str | None = None, loss: str | None = None,
              activation: ActivationName = "g", form: Form = "auto", position: int | None = None,
              layers: int | None = None, readout: ReadoutName | None = None, max_paths: int = MAX_PATHS,
-             check: bool = False, seed: int = 0, values: Mapping | str | os.PathLike | None = None) -> Document | Whole:
+             check: bool = False, seed: int = 0, values: Mapping | str | os.PathLike | None = None,
+             digits: int = DIGITS) -> Document | Whole:
     """Derive, optionally check and evaluate, and present: everything ``symrnn derive`` prints."""
     validate.flag("--check", check)
     validate.whole_number("--seed", seed, 0, MAX_SEED)
@@ -134,7 +137,7 @@ def document(model: str | Model, steps: int, *, wrt: str | None = None, loss: st
     result = derive(model, steps, wrt=wrt, loss=loss, activation=activation, form=form, position=position,
                     layers=layers, readout=readout, max_paths=max_paths)
     reports = _checked(result, seed) if check else None
-    evaluated = evaluate(result, values) if values is not None else None
+    evaluated = evaluate(result, values, digits=digits) if values is not None else None
     return _present(result, reports, evaluated)
 
 
@@ -188,8 +191,8 @@ def _model(model: object, layers: object, readout: object) -> Model:
                      validate.optional_choice("--readout", readout, READOUTS))
 
 
-def _evaluated(derivation: Derivation, values: object) -> Value:
-    """The derived gradient at the values in a mapping or a file."""
+def _evaluated(derivation: Derivation, values: object, digits: int) -> Value:
+    """The derived gradient at the values in a mapping or a file, and the forward and backward passes there."""
     import numpy as np
 
     from .checking import derived_gradient
@@ -210,16 +213,10 @@ def _evaluated(derivation: Derivation, values: object) -> Value:
     if not np.all(np.isfinite(gradient)):
         raise CheckFailed(f"the gradient at {where} is not finite (the forward pass overflows); "
                           "use values of a sensible size")
-    return Value(gradient.shape, gradient.tolist(), latex_matrix(gradient))
+    from .worked import latex_numbers, worked
 
-
-def latex_matrix(array) -> str:
-    """A bmatrix of numbers (a column for a vector, a bare number for a scalar)."""
-    if array.ndim == 0:
-        return f"{float(array):.6g}"
-    rows = array.reshape(-1, 1) if array.ndim == 1 else array
-    body = r" \\ ".join(" & ".join(f"{float(x):.6g}" for x in row) for row in rows)
-    return rf"\begin{{bmatrix}} {body} \end{{bmatrix}}"
+    forward, backward = worked(derivation, instance, digits)
+    return Value(gradient.shape, gradient.tolist(), latex_numbers(gradient, digits), forward, backward, digits)
 
 
 def failed(report: CheckReport | None) -> bool:

@@ -35,7 +35,7 @@ from .catalogue import MODELS, READOUTS
 from .derivation import AUTO_PATHS, FORMS
 from .errors import CheckFailed, Interrupted, OutputError, SymrnnError
 from .files import write_output
-from .limits import MAX_COUNT_STEPS, MAX_LIST, MAX_PATHS, MAX_PATHS_LIMIT, MAX_SEED, MAX_STEPS
+from .limits import DIGITS, MAX_COUNT_STEPS, MAX_DIGITS, MAX_LIST, MAX_PATHS, MAX_PATHS_LIMIT, MAX_SEED, MAX_STEPS
 from .paths import exact_digits
 from .rendering import FORMATS, render
 from .report import TOLERANCE
@@ -208,7 +208,7 @@ def _model_option_list(max_steps: int) -> list:
 @cli.command()
 @model_options(MAX_STEPS)
 @click.option("--activation", "-g", type=click.Choice(list(ACTIVATIONS)), default="g", show_default=True,
-              help="Transfer function: the generic g of the seed, or a concrete one; relu-active is ReLU "
+              help="Transfer function: the generic g of the exercise, or a concrete one; relu-active is ReLU "
                    "with every unit assumed active (ReLU' = 1), also for a model whose ReLU is fixed.")
 @click.option("--format", "-f", "fmt", type=click.Choice(FORMATS), default="latex", show_default=True,
               help="LaTeX fragment (amsmath, amssymb), Markdown with $$ math, or JSON.")
@@ -226,7 +226,11 @@ def _model_option_list(max_steps: int) -> list:
 @click.option("--seed", type=click.IntRange(0, MAX_SEED), default=0, show_default=True,
               help="Random seed for --check's sizes and values.")
 @click.option("--at", "values", metavar="FILE",
-              help="Evaluate the derived gradient at the values in a JSON or YAML file (see README).")
+              help="Work the derivation out at the values in a JSON or YAML file (see README): the forward pass, "
+                   "the backward pass (the gradient with respect to every node on the way, last step first) and "
+                   "the gradient, as numbers.")
+@click.option("--digits", type=click.IntRange(1, MAX_DIGITS), default=DIGITS, show_default=True,
+              help="Significant digits shown for --at's numbers (computed in float64 whatever this is).")
 @click.option("--form", type=click.Choice(FORMS), default="auto", show_default=True,
               help=f"paths: the sum over paths (what an exercise asks for); factored: back-propagation through "
                    f"time as a recursion for each gradient, linear in n; both; auto: paths when there are at "
@@ -236,22 +240,23 @@ def _model_option_list(max_steps: int) -> list:
 def derive(model: str, steps: int, wrt: str | None, loss: str | None, position: int | None, layers: int | None,
            readout: ReadoutName | None, activation: ActivationName,
            fmt: str, standalone: bool, output: str | None, template_dir: str | None, check: bool, seed: int,
-           values: str | None, form: Form, max_paths: int) -> None:
+           values: str | None, digits: int, form: Form, max_paths: int) -> None:
     """Derive d(loss)/d(NAME) on the unrolled graph, and typeset it.
 
     The path form lists every directed path from NAME to the loss, writes the gradient as
-    the sum over paths of products of Jacobians D(a -> b) (with shorthands A, B^t as in the
-    seed), gives each Jacobian's formula, the expanded terms, and the gradient in NAME's own
-    shape. The factored form writes back-propagation through time as a recursion, one line
+    the sum over paths of products of Jacobians D(a -> b) (with shorthands A, B^t, as exercise
+    sheets write them), gives each Jacobian's formula, the expanded terms, and the gradient in
+    NAME's own shape. The factored form writes back-propagation through time as a recursion, one line
     per node, linear in n. --wrt all gives every parameter's gradient from one recursion.
 
     \b
-    symrnn derive -m elman -n 3                     the seed's exercise, path by path
+    symrnn derive -m elman -n 3                     Collins's Question 1, path by path
     symrnn derive -m gru -n 5 --wrt all --check     the whole gradient, checked
     """
     with reporting():
         doc = document(model, steps, wrt=wrt, loss=loss, activation=activation, form=form, position=position,
-                       layers=layers, readout=readout, max_paths=max_paths, check=check, seed=seed, values=values)
+                       layers=layers, readout=readout, max_paths=max_paths, check=check, seed=seed, values=values,
+                       digits=digits)
         text = render(doc, fmt, standalone, template_dir)
         problem = _check_failure(doc, output)
         if output is None:

@@ -46,3 +46,9 @@ MAX_MODEL_BYTES = 2**20
 
 MAX_NESTING = 100
 """Deepest nesting of parentheses and calls an equation of a model file may have."""
+
+MAX_DIGITS = 15
+"""Most significant digits --digits shows (float64 holds about 16)."""
+
+DIGITS = 4
+"""Significant digits shown by default in worked numbers; the numbers themselves stay float64."""

@@ -71,11 +71,16 @@ class Named:
 
 @dataclass(frozen=True)
 class Value:
-    """The gradient at the user's values: its shape, numbers, and a LaTeX matrix."""
+    """The gradient at the user's values: its shape, numbers, and a LaTeX matrix; and the worked numbers behind
+    it, the forward pass and the backward pass (``worked.Numbered``)."""
 
     shape: tuple[int, ...]
     numbers: object
     latex: str
+    forward: tuple = ()
+    backward: tuple = ()
+    digits: int = 4
+    """Significant digits the LaTeX shows."""
 
 
 @dataclass(frozen=True)

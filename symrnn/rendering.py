@@ -326,6 +326,7 @@ def to_json(document: Document) -> str:
         },
         "notes": list(document.notes),
         "value": _value_json(document),
+        **_worked_json(document),
         "check": None if document.check is None else _check_json(document.check),
     }
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
@@ -353,6 +354,7 @@ def whole_json(whole: Whole) -> str:
                        "derivative": part.derivative, "terms": [" ".join(lines) for lines in part.factored],
                        "value": _value_json(part), "check": _check_json(part.check) if part.check else None}
                       for part in whole.parts],
+        **_worked_json(first),
         "check": None if whole.check is None else {"passed": whole.check.passed},
     }
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
@@ -360,6 +362,16 @@ def whole_json(whole: Whole) -> str:
 
 def _recursions_json(document: Document) -> list[dict]:
     return [{"gradient": r.symbol, "latex": r.definition, "expanded": r.formula} for r in document.recursions]
+
+
+def _worked_json(document: Document) -> dict:
+    """The forward and backward passes at the given values, node id → numbers in the node's own shape (null without
+    values)."""
+    value = document.value
+    if value is None:
+        return {"forward": None, "backward": None}
+    return {"forward": {v.ident: v.numbers for v in value.forward},
+            "backward": {v.ident: v.numbers for v in value.backward}}
 
 
 def _value_json(document: Document) -> dict | None:

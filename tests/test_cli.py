@@ -204,7 +204,7 @@ def test_at_gives_a_value_of_the_parameters_shape(wrt, shape):
 def test_at_typesets_the_value_as_a_matrix():
     text = ok("derive", "-n", "3", "-g", "tanh", "--at", VALUES)
     value = derive_json("-n", "3", "-g", "tanh", "--at", VALUES)["value"]["values"]
-    row = " & ".join(f"{x:.6g}" for x in value[0])
+    row = " & ".join(f"{x:.4g}" for x in value[0])  # four significant digits, --digits' default
     assert rf"\begin{{bmatrix}} {row} \\ " in text
 
 

@@ -1,0 +1,126 @@
+"""Worked numbers (--at): the forward pass equals PyTorch's own cells, every backward value equals the derivative of
+the loss with respect to that node (complex steps for every built-in model, PyTorch's retained .grad where PyTorch
+has the cell), and the documents show both passes and compile."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import symrnn
+from helpers import VALUES, compile_latex, ok
+from symrnn.catalogue import MODELS, get_model
+from symrnn.checking import COMPLEX_STEP, _loss, random_instance
+from symrnn.worked import latex_numbers, worked
+
+GATED = ("gru", "gru-torch", "lstm", "lstm-torch")
+
+
+def complex_step_at(derivation, instance, ident: str) -> np.ndarray:
+    """∂loss/∂(the value of node ``ident``), one entry at a time, by complex steps of the forward pass."""
+    graph = derivation.graph
+    shape = np.shape(instance_value(derivation, instance, ident))
+    grad = np.zeros(shape)
+    for index in np.ndindex(*shape):
+        delta = np.zeros(shape, dtype=complex)
+        delta[index] = 1j * COMPLEX_STEP
+        grad[index] = _loss(graph, instance, graph.activation, derivation.loss, (ident, delta)).imag / COMPLEX_STEP
+    return grad
+
+
+def instance_value(derivation, instance, ident: str):
+    forward, _ = worked(derivation, instance)
+    return next(v.numbers for v in forward if v.ident == ident)
+
+
+@settings(max_examples=30)
+@given(name=st.sampled_from(sorted(MODELS)), steps=st.integers(1, 5), seed=st.integers(0, 2**32 - 1))
+def test_every_backward_value_is_the_derivative_of_the_loss_at_that_node(name, steps, seed):
+    model = get_model(name)
+    steps = min(steps, 3) if name in GATED else steps
+    activation = "tanh" if "g" in model.functions else "g"
+    derivation = symrnn.derive(model, steps, activation=activation, form="factored")
+    instance = random_instance(model, steps, np.random.default_rng(seed))
+    forward, backward = worked(derivation, instance)
+    assert backward, "a derivation has at least one node between its variable and the loss"
+    for value in backward:
+        reference = complex_step_at(derivation, instance, value.ident)
+        assert np.allclose(value.numbers, reference, rtol=1e-9, atol=1e-12), (name, steps, value.ident)
+    assert derivation.loss in [v.ident for v in forward]
+
+
+def torch_gru_pass(instance, steps: int):
+    """PyTorch's own GRUCell with gru-torch's weights copied in, then the readout: every h^{(t)} and o, with
+    each h^{(t)}'s gradient retained."""
+    a = {k: torch.tensor(v, dtype=torch.float64) for k, v in instance.arrays.items()}
+    cell = torch.nn.GRUCell(instance.sizes["d"], instance.sizes["m"]).double()
+    with torch.no_grad():
+        cell.weight_ih.copy_(torch.cat([a["W_ir"], a["W_iz"], a["W_in"]]))
+        cell.weight_hh.copy_(torch.cat([a["W_hr"], a["W_hz"], a["W_hn"]]))
+        cell.bias_ih.copy_(torch.cat([a["b_ir"], a["b_iz"], a["b_in"]]))
+        cell.bias_hh.copy_(torch.cat([a["b_hr"], a["b_hz"], a["b_hn"]]))
+    states, h = [], a["h_0"]
+    for t in range(steps):
+        h = cell(a["x"][t][None, :], h[None, :])[0]
+        h.retain_grad()
+        states.append(h)
+    l = a["V"] @ h + a["gamma"]  # noqa: E741 - Collins's name
+    o = -torch.log_softmax(l, dim=0)[instance.labels["y"] - 1]
+    o.backward()
+    return states, l, o
+
+
+@pytest.mark.parametrize("steps", [1, 3, 5])
+def test_gru_torch_forward_and_backward_equal_pytorchs_own_cell(steps):
+    model = get_model("gru-torch")
+    instance = random_instance(model, steps, np.random.default_rng(steps))
+    forward, backward = worked(symrnn.derive(model, steps, wrt="W_hz", form="factored"), instance)
+    states, logits, o = torch_gru_pass(instance, steps)
+    by_ident = {v.ident: np.asarray(v.numbers) for v in forward}
+    for t, h in enumerate(states, 1):
+        assert np.allclose(by_ident[f"h[{t}]"], h.detach().numpy(), rtol=1e-12, atol=1e-14)
+    assert np.allclose(by_ident["l"], logits.detach().numpy(), rtol=1e-12) and np.isclose(by_ident["o"], o.item())
+    grads = {v.ident: np.asarray(v.numbers) for v in backward}
+    for t, h in enumerate(states, 1):
+        assert np.allclose(grads[f"h[{t}]"], h.grad.numpy(), rtol=1e-9, atol=1e-12), t
+
+
+def test_the_documents_show_both_passes_and_the_json_gives_them_in_each_nodes_shape(tmp_path):
+    markdown = ok("derive", "-m", "elman", "-n", "3", "-g", "tanh", "--at", VALUES, "-f", "markdown")
+    forward_at, backward_at = markdown.index("**Forward pass**"), markdown.index("**Backward pass**")
+    assert forward_at < backward_at < markdown.index("**Value**")
+    assert r"h^{(1)} &= \begin{bmatrix} 0.5005 & 0 \end{bmatrix}^{\top}" in markdown
+    data = json.loads(ok("derive", "-m", "elman", "-n", "3", "-g", "tanh", "--at", VALUES, "-f", "json"))
+    assert list(data["forward"]) == ["a[1]", "h[1]", "a[2]", "h[2]", "a[3]", "h[3]", "l", "q", "o"]
+    assert list(data["backward"]) == ["h[3]", "h[2]", "h[1]"]
+    assert np.shape(data["forward"]["l"]) == (3,) and np.shape(data["forward"]["o"]) == ()
+    assert json.loads(ok("derive", "-m", "elman", "-n", "3", "-f", "json"))["forward"] is None
+    whole = json.loads(ok("derive", "-m", "elman", "-n", "3", "-g", "tanh", "--at", VALUES, "--wrt", "all",
+                          "-f", "json"))
+    assert whole["forward"] == data["forward"] and set(data["backward"]) <= set(whole["backward"])
+    compile_latex(tmp_path, ok("derive", "-m", "gru", "-n", "3", "-g", "tanh", "--wrt", "all", "--standalone",
+                               "--at", str(_values_file(tmp_path, "gru", 3))))
+
+
+def _values_file(folder, name: str, steps: int):
+    model = get_model(name)
+    instance = random_instance(model, steps, np.random.default_rng(0))
+    data = {k: np.asarray(v).tolist() for k, v in instance.arrays.items()} | dict(instance.labels)
+    path = folder / f"{name}.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("digits, shown", [(4, r"1.235 \times 10^{-8}"), (2, r"1.2 \times 10^{-8}")])
+def test_digits_round_the_display_only(digits, shown):
+    text = latex_numbers(np.array([1.2345678e-8, 0.5, -0.0]), digits)
+    assert text.startswith(r"\begin{bmatrix}") and text.endswith(r"\end{bmatrix}^{\top}") and r" & 0 \end" in text
+    assert shown in text
+    two = ok("derive", "-m", "elman", "-n", "3", "-g", "tanh", "--at", VALUES, "-f", "json", "--digits", "2")
+    assert json.loads(two)["forward"] == json.loads(ok("derive", "-m", "elman", "-n", "3", "-g", "tanh", "--at",
+                                                         VALUES, "-f", "json"))["forward"]
