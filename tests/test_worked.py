@@ -124,3 +124,15 @@ def test_digits_round_the_display_only(digits, shown):
     two = ok("derive", "-m", "elman", "-n", "3", "-g", "tanh", "--at", VALUES, "-f", "json", "--digits", "2")
     assert json.loads(two)["forward"] == json.loads(ok("derive", "-m", "elman", "-n", "3", "-g", "tanh", "--at",
                                                          VALUES, "-f", "json"))["forward"]
+
+
+def test_the_forward_step_of_deng_and_finlayson_section_1():
+    """Deng and Finlayson's §1 with its stated x_{t+1} = [0, 1]: o_1 = [0.434, 1.162] (its printed solution used
+    [1, 0]); examples/README.md says so."""
+    from helpers import EXAMPLES
+
+    data = json.loads(ok("derive", "-m", "deng", "-n", "2", "-g", "relu", "--at", str(EXAMPLES / "deng-forward.json"),
+                         "-f", "json"))["forward"]
+    assert np.allclose(data["h[0]"], [0.7, 0.7]) and np.allclose(data["o[0]"], [0.21, 0.49])
+    assert np.allclose(data["h[1]"], [1.26, 1.82]) and np.allclose(data["o[1]"], [0.434, 1.162])
+    assert "o_1 = [0.434, 1.162]" in (EXAMPLES / "README.md").read_text(encoding="utf-8")
