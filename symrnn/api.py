@@ -128,9 +128,13 @@ def document(model: str | Model, steps: int, *, wrt: str | None = None, loss: st
              activation: ActivationName = "g", form: Form = "auto", position: int | None = None,
              layers: int | None = None, readout: ReadoutName | None = None, max_paths: int = MAX_PATHS,
              check: bool = False, seed: int = 0, values: Mapping | str | os.PathLike | None = None,
-             digits: int = DIGITS) -> Document | Whole:
-    """Derive, optionally check and evaluate, and present: everything ``symrnn derive`` prints."""
+             digits: int = DIGITS, numbers: bool = False) -> Document | Whole:
+    """Derive, optionally check and evaluate, and present: everything ``symrnn derive`` prints. ``numbers`` works
+    the derivation out at round values drawn from ``seed`` (every size 2, tenths), which the document lists."""
     validate.flag("--check", check)
+    validate.flag("--numbers", numbers)
+    if numbers and values is not None:
+        raise InputError("--numbers draws the values and --at reads them from a file: give one of them")
     validate.whole_number("--seed", seed, 0, MAX_SEED)
     if not isinstance(values, (Mapping, os.PathLike)):
         validate.name("--at", values, "values.json")
@@ -138,6 +142,8 @@ def document(model: str | Model, steps: int, *, wrt: str | None = None, loss: st
                     layers=layers, readout=readout, max_paths=max_paths)
     reports = _checked(result, seed) if check else None
     evaluated = evaluate(result, values, digits=digits) if values is not None else None
+    if numbers:
+        evaluated = _worked_at_round_values(result, seed, digits)
     return _present(result, reports, evaluated)
 
 
@@ -189,6 +195,21 @@ def _model(model: object, layers: object, readout: object) -> Model:
         raise InputError(f"--model must be one of {', '.join(MODELS)}, or a model file (NAME.yaml), not {model!r}")
     return get_model(validate.choice("--model", model, MODELS), validate.optional_number("--layers", layers, 1),
                      validate.optional_choice("--readout", readout, READOUTS))
+
+
+def _worked_at_round_values(result: Result, seed: int, digits: int) -> Value | tuple[Value, ...]:
+    """Every part worked out at the round values ``seed`` draws (the same for every part), which it lists."""
+    from dataclasses import replace
+
+    from .worked import given_values, round_values
+
+    validate.whole_number("--digits", digits, 1, MAX_DIGITS)
+    parts = _parts(result)
+    if parts[0].graph.activation == "g" and "g" in parts[0].model.functions:
+        raise InputError("--numbers needs numbers for g: choose a concrete --activation (tanh, sigmoid, relu, ...)")
+    drawn = round_values(parts[0], seed)
+    found = tuple(replace(_evaluated(d, drawn, digits), given=given_values(d, drawn, digits)) for d in parts)
+    return found if isinstance(result, Gradient) else found[0]
 
 
 def _evaluated(derivation: Derivation, values: object, digits: int) -> Value:

@@ -224,11 +224,14 @@ def _model_option_list(max_steps: int) -> list:
                    f"forward pass at random values (relative error at most "
                    f"{TOLERANCE:g}); exit 1 on a mismatch. A generic g is checked with every activation.")
 @click.option("--seed", type=click.IntRange(0, MAX_SEED), default=0, show_default=True,
-              help="Random seed for --check's sizes and values.")
+              help="Random draw for --check's sizes and values, and for --numbers.")
 @click.option("--at", "values", metavar="FILE",
               help="Work the derivation out at the values in a JSON or YAML file (see README): the forward pass, "
                    "the backward pass (the gradient with respect to every node on the way, last step first) and "
                    "the gradient, as numbers.")
+@click.option("--numbers", is_flag=True,
+              help="Work the derivation out at round values drawn from --seed (every size 2, every number a "
+                   "multiple of 0.1), easy to check by hand; the document lists them. Instead of --at.")
 @click.option("--digits", type=click.IntRange(1, MAX_DIGITS), default=DIGITS, show_default=True,
               help="Significant digits shown for --at's numbers (computed in float64 whatever this is).")
 @click.option("--form", type=click.Choice(FORMS), default="auto", show_default=True,
@@ -240,7 +243,7 @@ def _model_option_list(max_steps: int) -> list:
 def derive(model: str, steps: int, wrt: str | None, loss: str | None, position: int | None, layers: int | None,
            readout: ReadoutName | None, activation: ActivationName,
            fmt: str, standalone: bool, output: str | None, template_dir: str | None, check: bool, seed: int,
-           values: str | None, digits: int, form: Form, max_paths: int) -> None:
+           values: str | None, numbers: bool, digits: int, form: Form, max_paths: int) -> None:
     """Derive d(loss)/d(NAME) on the unrolled graph, and typeset it.
 
     The path form lists every directed path from NAME to the loss, writes the gradient as
@@ -256,7 +259,7 @@ def derive(model: str, steps: int, wrt: str | None, loss: str | None, position: 
     with reporting():
         doc = document(model, steps, wrt=wrt, loss=loss, activation=activation, form=form, position=position,
                        layers=layers, readout=readout, max_paths=max_paths, check=check, seed=seed, values=values,
-                       digits=digits)
+                       digits=digits, numbers=numbers)
         text = render(doc, fmt, standalone, template_dir)
         problem = _check_failure(doc, output)
         if output is None:

@@ -81,6 +81,8 @@ class Value:
     backward: tuple = ()
     digits: int = 4
     """Significant digits the LaTeX shows."""
+    given: tuple = ()
+    """The values themselves, when symrnn drew them (--numbers)."""
 
 
 @dataclass(frozen=True)

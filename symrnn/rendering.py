@@ -365,12 +365,13 @@ def _recursions_json(document: Document) -> list[dict]:
 
 
 def _worked_json(document: Document) -> dict:
-    """The forward and backward passes at the given values, node id → numbers in the node's own shape (null without
-    values)."""
+    """The values symrnn drew (--numbers), and the forward and backward passes at the given values: node id →
+    numbers in the node's own shape (null without values)."""
     value = document.value
     if value is None:
-        return {"forward": None, "backward": None}
-    return {"forward": {v.ident: v.numbers for v in value.forward},
+        return {"given": None, "forward": None, "backward": None}
+    return {"given": {v.ident: v.numbers for v in value.given} if value.given else None,
+            "forward": {v.ident: v.numbers for v in value.forward},
             "backward": {v.ident: v.numbers for v in value.backward}}
 
 

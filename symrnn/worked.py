@@ -95,3 +95,45 @@ def _number(x: float, digits: int) -> str:
         return "0" if text == "-0" else text
     mantissa, exponent = text.split("e")
     return rf"{mantissa} \times 10^{{{int(exponent)}}}"
+
+
+ROUND_SIZE = 2
+"""Every dimension --numbers draws (a k*m dimension is k times it): small enough to check by hand."""
+
+ROUND_ATTEMPTS = 100
+
+
+def round_values(derivation: Derivation, seed: int) -> dict:
+    """Values to work a derivation out by hand, drawn from ``seed``: every dimension 2, every number a multiple of
+    0.1 in [-0.9, 0.9], labels in range; drawn again while a function's kink (ReLU at 0) is met exactly."""
+    from .checking import kink_distance
+
+    model, steps = derivation.model, derivation.steps
+    rng = np.random.default_rng(seed)
+    sizes: dict[str, int] = {}
+    for dim in model.dims:
+        sizes[dim.name] = dim.times[0] * sizes[dim.times[1]] if dim.times else ROUND_SIZE
+    for _ in range(ROUND_ATTEMPTS):
+        tenths = lambda shape: np.asarray(rng.integers(-9, 10, shape) / 10)  # noqa: E731 - a local alias
+        arrays = {p.name: tenths([sizes[d] for d in p.shape]) for p in model.params}
+        arrays |= {i.name: tenths([steps + i.lookahead] + [sizes[d] for d in i.shape]) for i in model.inputs}
+        labels = {label.name: rng.integers(1, sizes[label.shape[0]] + 1, steps if label.per_step else None)
+                  for label in model.labels}
+        instance = Instance(sizes, arrays, {k: v.tolist() if v.ndim else int(v) for k, v in labels.items()})
+        if kink_distance(derivation.graph, instance, derivation.graph.activation) > 0.05:
+            return {name: array.tolist() for name, array in arrays.items()} | dict(instance.labels)
+    raise ValueError("no round values away from the kinks")  # pragma: no cover - 100 draws of tenths
+
+
+def given_values(derivation: Derivation, values: dict, digits: int) -> tuple[Numbered, ...]:
+    """The given numbers, in the model's order (parameters, inputs, labels), each with its symbol."""
+    model, printer = derivation.model, NotationPrinter(derivation.graph)
+    found = []
+    for symbol in model.params + model.labels:
+        array = np.asarray(values[symbol.name], dtype=float)
+        found.append(Numbered(symbol.name, symbol.latex, values[symbol.name], latex_numbers(array, digits)))
+    for entry in model.inputs:
+        for t, row in enumerate(values[entry.name], 1):
+            node = Node(entry.name, t, model.time_offset)
+            found.append(Numbered(node.ident, printer.symbol(node), row, latex_numbers(np.asarray(row), digits)))
+    return tuple(found)

@@ -136,3 +136,34 @@ def test_the_forward_step_of_deng_and_finlayson_section_1():
     assert np.allclose(data["h[0]"], [0.7, 0.7]) and np.allclose(data["o[0]"], [0.21, 0.49])
     assert np.allclose(data["h[1]"], [1.26, 1.82]) and np.allclose(data["o[1]"], [0.434, 1.162])
     assert "o_1 = [0.434, 1.162]" in (EXAMPLES / "README.md").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("name, activation", [("elman", "relu"), ("gru", "tanh"), ("birnn", "tanh"),
+                                              ("scalar", "g"), ("deng", "relu")])
+def test_numbers_are_round_reproducible_and_the_same_as_at_with_them(tmp_path, name, activation):
+    base = ["derive", "-m", name, "-n", "3", "-f", "json"] + ([] if activation == "g" else ["-g", activation])
+    options = base + ["--numbers", "--seed", "5"]
+    data = json.loads(ok(*options))
+    given = data["given"]
+    labels = {label.name for label in get_model(name).labels}
+    for value in (v for k, v in given.items() if k not in labels):
+        tenths = np.asarray(value, dtype=float) * 10
+        assert np.allclose(tenths, np.round(tenths)) and np.all(np.abs(tenths) <= 9 + 1e-9)
+    assert ok(*options) == json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    assert json.loads(ok(*base, "--numbers", "--seed", "6"))["given"] != given
+    values = {k: v for k, v in given.items() if "[" not in k}
+    for entry in get_model(name).inputs:
+        values[entry.name] = [given[k] for k in given if k.startswith(f"{entry.name}[")]
+    path = tmp_path / "given.json"
+    path.write_text(json.dumps(values), encoding="utf-8")
+    at = json.loads(ok(*base, "--at", str(path)))
+    assert at["value"] == data["value"] and at["forward"] == data["forward"] and at["given"] is None
+
+
+def test_numbers_are_listed_in_the_document_and_refuse_at_and_a_generic_g():
+    from helpers import error_line, run
+
+    text = ok("derive", "-m", "elman", "-n", "2", "-g", "tanh", "--numbers")
+    assert r"\paragraph{Values.} Drawn to be worked by hand" in text and r"x^{(2)} &= \begin{bmatrix}" in text
+    assert "--numbers needs numbers for g" in error_line(run("derive", "-m", "elman", "-n", "2", "--numbers"))
+    assert "give one of them" in error_line(run("derive", "-n", "3", "-g", "tanh", "--numbers", "--at", VALUES))
