@@ -73,7 +73,9 @@ def value_shape(derivation: Derivation, instance: Instance) -> tuple[int, ...]:
 
 def derived_gradient(derivation: Derivation, instance: Instance, activation: str) -> np.ndarray:
     """∂loss/∂wrt from the derivation's shaped terms (or, without paths, its factored terms),
-    in the variable's own shape."""
+    in the variable's own shape (zeros when no path leads from the variable to the loss)."""
+    if derivation.path_count == 0:
+        return np.zeros(value_shape(derivation, instance))
     if not derivation.paths:
         return factored_gradient(derivation, instance, activation)
     evaluator = forward(derivation.graph, instance, activation)
@@ -95,6 +97,8 @@ def factored_gradient(derivation: Derivation, instance: Instance, activation: st
 
 def path_sum_gradient(derivation: Derivation, instance: Instance, activation: str) -> np.ndarray:
     """∂loss/∂wrt as the sum over paths of products of Jacobians (a row over vec(wrt))."""
+    if not derivation.paths:  # no path: the empty sum
+        return np.zeros(value_shape(derivation, instance))
     evaluator = forward(derivation.graph, instance, activation)
     total = sum(evaluator.matrix(term.named, derivation.formulas) for term in derivation.paths)
     return np.reshape(total, value_shape(derivation, instance), order="F")
@@ -294,7 +298,7 @@ def _check_one(derivation: Derivation, instance: Instance, activation: str, tole
     label = activation if GENERIC in functions else ", ".join(derivation.graph.function(fn) for fn in functions)
     if not np.all(np.isfinite(reference)):
         return CheckResult(label, None, None, False, None, "the forward pass is not finite at the drawn values")
-    forms = (path_sum_gradient, derived_gradient) if derivation.paths else ()
+    forms = (path_sum_gradient, derived_gradient) if derivation.paths or derivation.path_count == 0 else ()
     gradients: list[np.ndarray | None] = [form(derivation, instance, activation) for form in forms]
     gradients.append(factored_gradient(derivation, instance, activation) if derivation.factored is not None else None)
     if any(g is not None and not np.all(np.isfinite(g)) for g in gradients):

@@ -98,6 +98,8 @@ def derive(model: Model, steps: int, wrt: str | None = None, loss: str | None = 
     loss = loss or model.loss
     _validate(graph, wrt, loss)
     count = count_paths(graph, wrt, loss)
+    if count == 0:  # the loss does not depend on wrt: the answer is 0, and the document says why
+        return Derivation(graph, wrt, loss, 0, (), (), (), None)
     if form == "auto":
         form = "paths" if count <= AUTO_PATHS else "factored"
     factored = factor(graph, wrt, loss) if form in ("factored", "both") else None
@@ -137,9 +139,8 @@ def _validate_loss(graph: Graph, loss: str) -> None:
 def _validate(graph: Graph, wrt: str, loss: str) -> None:
     _validate_loss(graph, loss)
     graph.node(wrt)
-    if wrt == loss or count_paths(graph, wrt, loss) == 0:
-        raise InputError(f"{loss} does not depend on {wrt} at n = {graph.steps}: there is no path from {wrt} to "
-                         f"{loss}, so the gradient is 0")
+    if wrt == loss:
+        raise InputError(f"--wrt {wrt} is the loss itself; choose a parameter, an input or a node it depends on")
 
 
 def _is_transition(graph: Graph, edge: tuple[str, str]) -> bool:

@@ -316,8 +316,8 @@ def to_json(document: Document) -> str:
         "jacobians": [{"symbol": j.symbol, "latex": j.formula} for j in document.jacobians],
         "gradient": {
             "derivative": document.derivative,
-            "latex": " + ".join(p.named for p in document.paths),
-            "shaped": " + ".join(p.shaped for p in document.paths),
+            "latex": " + ".join(p.named for p in document.paths) or _zero(document),
+            "shaped": " + ".join(p.shaped for p in document.paths) or _zero(document),
         },
         "form": document.form,
         "factored": None if not document.recursions else {
@@ -358,6 +358,11 @@ def whole_json(whole: Whole) -> str:
         "check": None if whole.check is None else {"passed": whole.check.passed},
     }
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+
+
+def _zero(document: Document) -> str:
+    """The gradient's LaTeX when no path leads from the variable to the loss (0), else none (the factored form)."""
+    return "0" if document.path_count == 0 else ""
 
 
 def _recursions_json(document: Document) -> list[dict]:

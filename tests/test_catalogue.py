@@ -7,9 +7,11 @@ closed forms 10.18-10.28.
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from functools import lru_cache
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -192,9 +194,22 @@ def test_deng_path_sums_have_1_3_6_terms(steps, paths):
     assert count_paths(unroll(get_model("deng"), steps), "W", "L") == paths
 
 
-def test_deng_without_h_minus_1_v_has_no_path_at_one_step():
-    with pytest.raises(InputError, match="gradient is 0"):
-        derive(get_model("deng"), 1, wrt="V")
+def test_deng_without_h_minus_1_v_has_no_path_at_one_step_and_its_gradient_is_zero(tmp_path):
+    """Deng and Finlayson §3.1: V multiplies h_{-1} = 0, so at N = 1 the answer is 0: a short document that says
+    why (exit 0), a check that passes against the forward pass, a zero value at given numbers."""
+    from helpers import compile_latex, ok
+
+    d = derive(get_model("deng"), 1, wrt="V")
+    assert d.path_count == 0 and d.paths == ()
+    assert check(d, seed=1).passed
+    text = ok("derive", "-m", "deng", "-n", "1", "--wrt", "V", "--check", "--standalone")
+    assert r"\paragraph{The gradient is $0$.} No path leads from $V$ to $L$" in text
+    assert r"\frac{\partial L}{\partial V} = 0." in text
+    compile_latex(tmp_path, text)
+    data = json.loads(ok("derive", "-m", "deng", "-n", "1", "--wrt", "V", "-f", "json", "-g", "relu", "--at",
+                         str(Path(__file__).resolve().parent.parent / "examples" / "deng-002.json")))
+    assert data["path_count"] == 0 and data["gradient"]["latex"] == "0"
+    assert data["value"]["values"] == [[0.0, 0.0], [0.0, 0.0]] and data["backward"] == {}
 
 
 @pytest.mark.parametrize("steps", [1, 2, 3, 6])

@@ -268,7 +268,7 @@ BAD_INPUT = [
     ("steps-word", ["-n", "three"], ["--steps", "'three'"]),
     ("unknown-wrt", ["--wrt", "W_xx"], ["no node 'W_xx'", "W_hx, W_hh"]),
     ("wrt-step-out-of-range", ["-n", "3", "--wrt", "x[4]"], ["no node 'x[4]'", "x[1..3]"]),
-    ("wrt-the-loss", ["--wrt", "o"], ["no path from o to o"]),
+    ("wrt-the-loss", ["--wrt", "o"], ["--wrt o is the loss itself"]),
     ("unknown-loss", ["--loss", "zz"], ["no node 'zz'"]),
     ("vector-loss", ["--loss", "l"], ["--loss l is not a scalar", "use o"]),
     ("unknown-activation", ["-g", "swish"], ["--activation", "'swish'", "tanh"]),
