@@ -128,10 +128,12 @@ def document(model: str | Model, steps: int, *, wrt: str | None = None, loss: st
              activation: ActivationName = "g", form: Form = "auto", position: int | None = None,
              layers: int | None = None, readout: ReadoutName | None = None, max_paths: int = MAX_PATHS,
              check: bool = False, seed: int = 0, values: Mapping | str | os.PathLike | None = None,
-             digits: int = DIGITS, numbers: bool = False) -> Document | Whole:
+             digits: int = DIGITS, numbers: bool = False, figure: bool = False) -> Document | Whole:
     """Derive, optionally check and evaluate, and present: everything ``symrnn derive`` prints. ``numbers`` works
-    the derivation out at round values drawn from ``seed`` (every size 2, tenths), which the document lists."""
+    the derivation out at round values drawn from ``seed`` (every size 2, tenths), which the document lists;
+    ``figure`` adds a picture of the unrolled graph (TikZ in LaTeX, Mermaid in Markdown)."""
     validate.flag("--check", check)
+    validate.flag("--figure", figure)
     validate.flag("--numbers", numbers)
     if numbers and values is not None:
         raise InputError("--numbers draws the values and --at reads them from a file: give one of them")
@@ -144,7 +146,22 @@ def document(model: str | Model, steps: int, *, wrt: str | None = None, loss: st
     evaluated = evaluate(result, values, digits=digits) if values is not None else None
     if numbers:
         evaluated = _worked_at_round_values(result, seed, digits)
-    return _present(result, reports, evaluated)
+    presented = _present(result, reports, evaluated)
+    return _with_figure(presented, result) if figure else presented
+
+
+def _with_figure(document: Document | Whole, result: Result) -> Document:
+    """The document with its picture (one parameter's: the paths of --wrt all would be every edge)."""
+    from dataclasses import replace
+
+    from .picture import layout, mermaid, tikz
+
+    if isinstance(document, Whole) or not isinstance(result, Derivation):
+        raise InputError("--figure draws the paths of one --wrt NAME; with --wrt all, draw one with symrnn graph")
+    validate.whole_number("--figure's --steps", result.steps, 1, MAX_PICTURE_STEPS)
+    picture = layout(result.graph, result.wrt, result.loss)
+    return replace(document, figure_tikz=tikz(picture), figure_mermaid=mermaid(picture),
+                   figure_caption=picture.caption_latex)
 
 
 def render(result: Result | Document | Whole, fmt: Format = "latex", *, standalone: bool = False,
@@ -301,3 +318,33 @@ def path_report(model: str | Model, steps: int, *, wrt: str | None = None, loss:
     listed = iter_paths(graph, wrt, loss)
     return {"model": found.name, "steps": steps, "wrt": wrt, "loss": loss, "path_count": count_paths(graph, wrt, loss),
             "paths": islice(listed, limit)}
+
+
+GraphFormat = Literal["tikz", "dot", "mermaid", "svg"]
+
+MAX_PICTURE_STEPS = 12
+"""Most steps a picture draws: past this the columns no longer fit a page."""
+
+
+def graph_picture(model: str | Model, steps: int, *, wrt: str | None = None, loss: str | None = None,
+                  position: int | None = None, layers: int | None = None, readout: ReadoutName | None = None,
+                  fmt: GraphFormat = "tikz", standalone: bool = False) -> str:
+    """The unrolled graph drawn by time step and role, the paths from ``wrt`` to the loss thick: TikZ (with
+    ``standalone``, a document that compiles on its own), Graphviz dot, Mermaid, or SVG (through dot)."""
+    from .picture import FORMATS, WRITERS, layout
+
+    found = _model(model, layers, readout)
+    validate.whole_number("--steps", steps, 1, MAX_PICTURE_STEPS)
+    validate.choice("--format", fmt, FORMATS)
+    validate.flag("--standalone", standalone)
+    if wrt == ALL:
+        raise InputError("symrnn graph draws the paths of one --wrt NAME")
+    graph = unroll(found, steps, position=validate.optional_number("--position", position, 1))
+    text = WRITERS[fmt](layout(graph, wrt or found.default_wrt, loss or found.loss))
+    if standalone and fmt != "tikz":
+        raise InputError("--standalone wraps TikZ in a document; dot, Mermaid and SVG stand alone already")
+    return STANDALONE_TIKZ.format(body=text) if standalone else text
+
+
+STANDALONE_TIKZ = "\\documentclass[border=6pt]{{standalone}}\n\\usepackage{{amsmath,amssymb,tikz}}\n" \
+                  "\\begin{{document}}\n{body}\\end{{document}}\n"

@@ -21,14 +21,17 @@ from . import __version__
 from .activations import ACTIVATIONS
 from .api import (
     DEFAULT_LIST,
+    MAX_PICTURE_STEPS,
     ActivationName,
     Form,
+    GraphFormat,
     ReadoutName,
     catalogue,
     catalogue_file,
     checked_model_file,
     document,
     failed,
+    graph_picture,
     path_report,
 )
 from .catalogue import MODELS, READOUTS
@@ -229,6 +232,9 @@ def _model_option_list(max_steps: int) -> list:
               help="Work the derivation out at the values in a JSON or YAML file (see README): the forward pass, "
                    "the backward pass (the gradient with respect to every node on the way, last step first) and "
                    "the gradient, as numbers.")
+@click.option("--figure/--no-figure", default=None,
+              help="Draw the unrolled graph with the paths from NAME to the loss thick: TikZ in LaTeX, a Mermaid "
+                   "block in Markdown.  [default: on with --standalone for n <= 6, else off]")
 @click.option("--numbers", is_flag=True,
               help="Work the derivation out at round values drawn from --seed (every size 2, every number a "
                    "multiple of 0.1), easy to check by hand; the document lists them. Instead of --at.")
@@ -243,7 +249,7 @@ def _model_option_list(max_steps: int) -> list:
 def derive(model: str, steps: int, wrt: str | None, loss: str | None, position: int | None, layers: int | None,
            readout: ReadoutName | None, activation: ActivationName,
            fmt: str, standalone: bool, output: str | None, template_dir: str | None, check: bool, seed: int,
-           values: str | None, numbers: bool, digits: int, form: Form, max_paths: int) -> None:
+           values: str | None, figure: bool | None, numbers: bool, digits: int, form: Form, max_paths: int) -> None:
     """Derive d(loss)/d(NAME) on the unrolled graph, and typeset it.
 
     The path form lists every directed path from NAME to the loss, writes the gradient as
@@ -259,7 +265,7 @@ def derive(model: str, steps: int, wrt: str | None, loss: str | None, position: 
     with reporting():
         doc = document(model, steps, wrt=wrt, loss=loss, activation=activation, form=form, position=position,
                        layers=layers, readout=readout, max_paths=max_paths, check=check, seed=seed, values=values,
-                       digits=digits, numbers=numbers)
+                       digits=digits, numbers=numbers, figure=_figure(figure, standalone, steps, wrt, fmt))
         text = render(doc, fmt, standalone, template_dir)
         problem = _check_failure(doc, output)
         if output is None:
@@ -355,6 +361,17 @@ def paths(model: str, steps: int, wrt: str | None, loss: str | None, position: i
             _emit(line)
 
 
+FIGURE_STEPS = 6
+"""Up to this many steps a standalone LaTeX document draws the unrolled graph unless told not to."""
+
+
+def _figure(asked: bool | None, standalone: bool, steps: int, wrt: str | None, fmt: str) -> bool:
+    """--figure as given, or by default: on for a standalone LaTeX document of one variable and n <= 6."""
+    if asked is not None:
+        return asked
+    return standalone and fmt == "latex" and steps <= FIGURE_STEPS and wrt != "all"
+
+
 def _paths_text(report: dict, count_only: bool) -> Iterator[str]:
     count = report["path_count"]
     if count_only:
@@ -390,6 +407,32 @@ def _json_items(paths: Iterable) -> Iterator[str]:
         yield f"{'' if first else ','}\n    [\n{body}\n    ]"
         first = False
     yield "]" if first else "\n  ]"
+
+
+@cli.command()
+@model_options(MAX_PICTURE_STEPS)
+@click.option("--format", "-f", "fmt", type=click.Choice(["tikz", "dot", "mermaid", "svg"]), default="tikz",
+              show_default=True,
+              help="tikz for LaTeX, dot for Graphviz, mermaid for GitHub, MkDocs and Jupyter Markdown, svg through "
+                   "Graphviz's dot (installed separately).")
+@click.option("--standalone", is_flag=True, help="With tikz: a complete document (the standalone class) to compile.")
+@click.option("--output", "-o", metavar="FILE", help="Write to FILE (atomically) instead of standard output.")
+def graph(model: str, steps: int, wrt: str | None, loss: str | None, position: int | None, layers: int | None,
+          readout: ReadoutName | None, fmt: GraphFormat, standalone: bool, output: str | None) -> None:
+    """Draw the unrolled graph: a column per time step, a row per role (inputs, states, readout), the
+    paths from NAME to the loss thick and coloured.
+
+    \b
+    symrnn graph -m elman -n 3 --standalone -o graph.tex     a picture pdflatex compiles
+    symrnn graph -m gru -n 2 --wrt U_z -f mermaid           for a Markdown page
+    """
+    with reporting():
+        text = graph_picture(model, steps, wrt=wrt, loss=loss, position=position, layers=layers, readout=readout,
+                             fmt=fmt, standalone=standalone)
+        if output is None:
+            _emit(text)
+        else:
+            write_output(output, text)
 
 
 def main() -> None:

@@ -120,6 +120,11 @@ class Document:
     """The factored form's Jacobians, those that differ only in their step written once with t (``by_step``)."""
     scalar: bool = False
     """Every value is a number: no shapes to speak of, notes in scalar words."""
+    figure_tikz: str = ""
+    """The unrolled graph with the paths drawn thick (``--figure``): TikZ, and the same as Mermaid, and a caption."""
+    figure_mermaid: str = ""
+    figure_caption: str = ""
+    """In LaTeX (the model's symbols as math)."""
 
 
 @dataclass(frozen=True)

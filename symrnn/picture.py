@@ -1,0 +1,237 @@
+"""The unrolled computational graph as a picture: laid out by time step (columns) and role (rows), with the edges
+of the paths from the variable to the loss highlighted.
+
+``layout`` is pure data; ``tikz``, ``dot`` and ``mermaid`` write it in three languages (``svg`` runs Graphviz's dot
+on the dot text). Rows, bottom to top: the inputs, then every state and per-step value in the order the model's step
+defines them, then the readout; columns: the steps, with the readout after the last and the variable, when it is a
+parameter, before the first. Parameters other than the variable are left out: each would add an edge to every step.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from dataclasses import dataclass
+
+from .errors import InputError
+from .expr import Node, Param
+from .graph import Graph
+from .latex import NotationPrinter
+
+FORMATS = ("tikz", "dot", "mermaid", "svg")
+
+HIGHLIGHT = "#c0392b"
+"""The colour of the paths from the variable to the loss (a dark red that prints in grey scale as dark)."""
+
+
+@dataclass(frozen=True)
+class Place:
+    """A node of the picture: its identifier, its LaTeX and plain labels, its column and row, and whether a path
+    from the variable to the loss goes through it."""
+
+    ident: str
+    latex: str
+    text: str
+    column: int
+    row: int
+    on_path: bool
+
+
+@dataclass(frozen=True)
+class Arrow:
+    source: str
+    target: str
+    on_path: bool
+
+
+@dataclass(frozen=True)
+class Picture:
+    places: tuple[Place, ...]
+    arrows: tuple[Arrow, ...]
+    columns: int
+    caption: str
+    caption_latex: str
+    """The caption with the model's symbols as LaTeX math."""
+
+
+def layout(graph: Graph, wrt: str, loss: str) -> Picture:
+    """Where each node goes, and which edges lie on a path from ``wrt`` to ``loss``."""
+    graph.node(wrt)
+    graph.node(loss)
+    model, printer = graph.model, NotationPrinter(graph)
+    rows = _rows(graph)
+    shown = [node for node in graph.nodes if not isinstance(node.value, Param) or node.ident == wrt]
+    idents = {node.ident for node in shown}
+    arrows = [(e.source, e.target) for e in graph.edges if e.source in idents and e.target in idents]
+    reach, back = _reachable(arrows, wrt), _reachable([(b, a) for a, b in arrows], loss)
+    on_path = {ident for ident in idents if ident in reach and ident in back}
+    places = []
+    for node in shown:
+        value = node.value
+        if isinstance(value, Param):
+            column, row = 0, rows.get(_first_reader(graph, node.ident), 1)
+        elif value.time is None:
+            column, row = graph.steps + 1, rows[value.name]
+        else:
+            column, row = value.time, rows[value.name]
+        latex = printer.symbol(value)
+        places.append(Place(node.ident, latex, _plain(latex), column, row, node.ident in on_path))
+    drawn = tuple(Arrow(a, b, a in on_path and b in on_path) for a, b in arrows)
+    left_out = [p for p in model.param_names if p != wrt]
+    steps = f"{graph.steps} step{'' if graph.steps == 1 else 's'}"
+    caption = (f"The graph of {model.name} unrolled for n = {steps}; the paths from {wrt} to {loss} are drawn thick"
+               + (f"; the parameters {', '.join(left_out)} are not drawn." if left_out else "."))
+    math = lambda ident: f"${printer.ident(ident)}$"  # noqa: E731 - a local alias
+    caption_latex = (f"The graph unrolled for $n = {graph.steps}$; the paths from {math(wrt)} to {math(loss)} are "
+                     f"drawn thick" + (f"; the parameters {', '.join(map(math, left_out))} are not drawn."
+                                       if left_out else "."))
+    return Picture(tuple(places), drawn, graph.steps + 2, caption, caption_latex)
+
+
+def _rows(graph: Graph) -> dict[str, int]:
+    """Row of each name: inputs 0, then the step's values (not abbreviations) in order, then the readout."""
+    model = graph.model
+    names = [i.name for i in model.inputs] + [d.name for d in model.step if not d.inline]
+    names += [d.name for d in model.readout if d.name not in names]
+    return {name: row for row, name in enumerate(names)}
+
+
+def _first_reader(graph: Graph, ident: str) -> str:
+    """The name of the first node a parameter feeds (its row)."""
+    for edge in graph.successors[ident]:
+        target = graph.by_ident[edge.target].value
+        return target.name if isinstance(target, Node) else ident
+    return ident
+
+
+def _reachable(arrows: list[tuple[str, str]], start: str) -> set[str]:
+    following: dict[str, list[str]] = {}
+    for a, b in arrows:
+        following.setdefault(a, []).append(b)
+    seen, pending = {start}, [start]
+    while pending:
+        for b in following.get(pending.pop(), ()):
+            if b not in seen:
+                seen.add(b)
+                pending.append(b)
+    return seen
+
+
+def _plain(latex: str) -> str:
+    """A label without TeX for Mermaid and dot: h^{(2)} as h(2), W^{hx} as W^hx, \\eta as η."""
+    text = latex
+    for command, letter in _GREEK.items():
+        text = text.replace(command, letter)
+    for accent, mark in _ACCENTS.items():
+        text = re.sub(rf"\\{accent}\{{([^{{}}]*)\}}", mark.format(r"\1"), text)
+    text = text.replace("^{(", "(").replace(")}", ")").replace("_{", "_").replace("^{", "^")
+    return re.sub(r"[{}\\]", "", text)
+
+
+_ACCENTS = {"overrightarrow": "→{}", "overleftarrow": "←{}", "tilde": "{}\u0303", "hat": "{}\u0302",
+            "bar": "{}\u0304", "mathrm": "{}", "operatorname": "{}"}
+"""How an accent over a letter is written without TeX: h̃, ŷ, ā, →h, ←h."""
+
+_GREEK = {r"\alpha": "α", r"\beta": "β", r"\gamma": "γ", r"\eta": "η", r"\sigma": "σ", r"\mu": "μ"}
+
+
+# ---------------------------------------------------------------- writers
+
+COLUMN_CM, ROW_CM = 2.4, 1.4
+
+
+def tikz(picture: Picture) -> str:
+    """A tikzpicture (needs \\usepackage{tikz}): explicit coordinates, the paths thick and coloured."""
+    lines = [r"\begin{tikzpicture}[>=stealth, every node/.style={inner sep=2pt, font=\small},",
+             r"  var/.style={draw, rounded corners=2pt, minimum width=1.1cm, minimum height=0.6cm},",
+             rf"  on/.style={{draw={_tikz_colour()}, very thick}}, off/.style={{draw=black!35}}]"]
+    for place in picture.places:
+        style = "var, on" if place.on_path else "var, off"
+        lines.append(rf"  \node[{style}] ({_name(place.ident)}) at ({place.column * COLUMN_CM:.1f}, "
+                     rf"{place.row * ROW_CM:.1f}) {{${place.latex}$}};")
+    where = {place.ident: place for place in picture.places}
+    for arrow in picture.arrows:
+        style = ("->, on" if arrow.on_path else "->, off") + _bend(where[arrow.source], where[arrow.target])
+        lines.append(rf"  \draw[{style}] ({_name(arrow.source)}) to ({_name(arrow.target)});")
+    bottom = min(place.row for place in picture.places) - 0.8
+    for column in range(1, picture.columns - 1):
+        at = f"({column * COLUMN_CM:.1f}, {bottom * ROW_CM:.1f})"
+        lines.append(rf"  \node[text=black!50, font=\footnotesize] at {at} {{$t = {column}$}};")
+    lines.append(r"\end{tikzpicture}")
+    return "\n".join(lines) + "\n"
+
+
+def _bend(source: Place, target: Place) -> str:
+    """Curves that keep edges off one another: the variable's edges arc below its row (they run beside the
+    transitions h^{(t)} → h^{(t+1)}); an edge to another row and step bends a little."""
+    if source.column == 0:
+        return ", bend right=22"
+    if source.row != target.row and source.column != target.column:
+        return ", bend left=8"
+    return ""
+
+
+def _tikz_colour() -> str:
+    red, green, blue = (int(HIGHLIGHT[i:i + 2], 16) for i in (1, 3, 5))
+    return f"{{rgb,255:red,{red};green,{green};blue,{blue}}}"
+
+
+def dot(picture: Picture) -> str:
+    """Graphviz dot: one rank per step, left to right; the paths thick and coloured."""
+    lines = ["digraph unrolled {", "  rankdir=LR; node [shape=box, style=rounded, fontname=Helvetica];",
+             "  edge [color=gray60];"]
+    for column in range(picture.columns):
+        members = [p for p in picture.places if p.column == column]
+        if members:
+            lines.append("  { rank=same; " + " ".join(_name(p.ident) for p in members) + " }")
+    for place in picture.places:
+        colour = f', color="{HIGHLIGHT}", penwidth=2' if place.on_path else ""
+        lines.append(f'  {_name(place.ident)} [label="{place.text}"{colour}];')
+    for arrow in picture.arrows:
+        colour = f' [color="{HIGHLIGHT}", penwidth=2.5]' if arrow.on_path else ""
+        lines.append(f"  {_name(arrow.source)} -> {_name(arrow.target)}{colour};")
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+def mermaid(picture: Picture) -> str:
+    """A Mermaid flowchart (GitHub, MkDocs Material and JupyterLab render it): a box per step, left to right."""
+    lines = ["flowchart LR"]
+    for column in range(picture.columns):
+        members = [p for p in picture.places if p.column == column]
+        if not members:
+            continue
+        title = "parameter" if column == 0 else "readout" if column == picture.columns - 1 else f"t = {column}"
+        lines.append(f'  subgraph c{column}["{title}"]')
+        lines += [f'    {_name(p.ident)}["{p.text}"]' for p in sorted(members, key=lambda p: -p.row)]
+        lines.append("  end")
+    lines += [f"  {_name(a.source)} --> {_name(a.target)}" for a in picture.arrows]
+    highlighted = [str(i) for i, arrow in enumerate(picture.arrows) if arrow.on_path]
+    if highlighted:
+        lines.append(f"  linkStyle {','.join(highlighted)} stroke:{HIGHLIGHT},stroke-width:3px")
+    on = [_name(p.ident) for p in picture.places if p.on_path]
+    if on:
+        lines.append(f"  classDef onpath stroke:{HIGHLIGHT},stroke-width:3px")
+        lines.append(f"  class {','.join(on)} onpath")
+    return "\n".join(lines) + "\n"
+
+
+def svg(picture: Picture) -> str:
+    """The picture as SVG, through Graphviz's dot, or an InputError naming the package to install."""
+    found = shutil.which("dot")
+    if found is None:
+        raise InputError("-f svg needs Graphviz's dot, which is not installed (Debian: apt-get install graphviz; "
+                         "macOS: brew install graphviz); -f dot writes the file dot reads")
+    done = subprocess.run([found, "-Tsvg"], input=dot(picture), capture_output=True, text=True, timeout=120)
+    if done.returncode != 0:
+        raise InputError(f"Graphviz's dot failed: {' '.join(done.stderr.split())[:300]}")
+    return done.stdout
+
+
+WRITERS = {"tikz": tikz, "dot": dot, "mermaid": mermaid, "svg": svg}
+
+
+def _name(ident: str) -> str:
+    """An identifier every language accepts: h[2] as h_2_, W_hx as W_hx."""
+    return "n_" + re.sub(r"[^A-Za-z0-9_]", "_", ident)

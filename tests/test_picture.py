@@ -1,0 +1,65 @@
+"""Pictures of the unrolled graph: the thick edges are exactly the edges of the paths, every writer names every node
+it draws an edge to, TikZ compiles, dot renders, and documents carry the picture when asked (or by default)."""
+
+from __future__ import annotations
+
+import re
+import shutil
+
+import pytest
+
+from helpers import compile_latex, error_line, ok, run
+from symrnn.catalogue import MODELS, get_model
+from symrnn.graph import unroll
+from symrnn.paths import list_paths
+from symrnn.picture import dot, layout, mermaid, tikz
+
+
+@pytest.mark.parametrize("name", sorted(MODELS))
+def test_the_thick_edges_are_the_edges_of_the_paths(name):
+    model = get_model(name)
+    graph = unroll(model, 3)
+    picture = layout(graph, model.default_wrt, model.loss)
+    on_paths = {(a, b) for path in list_paths(graph, model.default_wrt, model.loss) for a, b in zip(path, path[1:])}
+    assert {(a.source, a.target) for a in picture.arrows if a.on_path} == on_paths
+    assert {p.ident for p in picture.places if p.on_path} == {node for edge in on_paths for node in edge}
+    text = mermaid(picture)
+    declared = set(re.findall(r"^\s+(n_\w+)\[", text, re.M))
+    linked = re.findall(r"^\s+(n_\w+) --> (n_\w+)$", text, re.M)
+    assert len(linked) == len(picture.arrows) and {n for pair in linked for n in pair} <= declared
+    styled = re.search(r"linkStyle ([\d,]+) ", text)
+    assert styled is not None and len(styled.group(1).split(",")) == sum(a.on_path for a in picture.arrows)
+    assert dot(picture).count("penwidth=2.5") == sum(a.on_path for a in picture.arrows)
+    assert tikz(picture).count(r"\draw[->, on") == sum(a.on_path for a in picture.arrows)
+
+
+@pytest.mark.parametrize("name, wrt", [("gru", "U_z"), ("stacked-birnn", "W_hx"), ("tagger", "W_by"),
+                                       ("lstm-torch", "W_hf"), ("deng", "W"), ("scalar", "w_1")])
+def test_a_standalone_picture_compiles(tmp_path, name, wrt):
+    compile_latex(tmp_path, ok("graph", "-m", name, "-n", "4", "--wrt", wrt, "--standalone"))
+
+
+def test_svg_goes_through_graphviz_or_names_the_package(monkeypatch):
+    if shutil.which("dot"):
+        svg = ok("graph", "-m", "gru", "-n", "2", "-f", "svg")
+        assert svg.lstrip().startswith("<?xml") and "</svg>" in svg
+    import symrnn.picture
+
+    monkeypatch.setattr(symrnn.picture.shutil, "which", lambda name: None)
+    line = error_line(run("graph", "-m", "gru", "-n", "2", "-f", "svg"))
+    assert "needs Graphviz's dot" in line and "apt-get install graphviz" in line
+
+
+def test_documents_carry_the_picture_when_asked_and_by_default_when_standalone(tmp_path):
+    standalone = ok("derive", "-m", "elman", "-n", "3", "--standalone")
+    assert r"\begin{tikzpicture}" in standalone and r"\usepackage{tikz,adjustbox}" in standalone
+    compile_latex(tmp_path, standalone)
+    assert r"\begin{tikzpicture}" not in ok("derive", "-m", "elman", "-n", "7", "--standalone")
+    assert r"\begin{tikzpicture}" not in ok("derive", "-m", "elman", "-n", "3", "--standalone", "--no-figure")
+    assert r"\begin{tikzpicture}" not in ok("derive", "-m", "elman", "-n", "3")
+    assert r"\begin{tikzpicture}" in ok("derive", "-m", "elman", "-n", "3", "--figure")
+    markdown = ok("derive", "-m", "gru", "-n", "2", "--figure", "-f", "markdown")
+    assert "```mermaid\nflowchart LR\n" in markdown and "the paths from $U^{z}$ to $o$ are drawn thick" in markdown
+    assert "--figure draws the paths of one --wrt NAME" in error_line(
+        run("derive", "-m", "elman", "-n", "3", "--wrt", "all", "--figure"))
+    assert "--standalone wraps TikZ" in error_line(run("graph", "-f", "dot", "--standalone"))
