@@ -29,7 +29,7 @@ from .latex import NotationPrinter
 from .limits import DIGITS, MAX_COUNT_STEPS, MAX_DIGITS, MAX_LIST, MAX_PATHS, MAX_PATHS_LIMIT, MAX_SEED, MAX_STEPS
 from .models import Model
 from .paths import count_paths, iter_paths
-from .present import Document, Value, Whole, model_equations, present, present_whole
+from .present import Document, Value, Whole, model_equations, present, present_whole, with_sensitivities
 from .rendering import render as render_document
 from .report import CheckReport
 
@@ -128,10 +128,12 @@ def document(model: str | Model, steps: int, *, wrt: str | None = None, loss: st
              activation: ActivationName = "g", form: Form = "auto", position: int | None = None,
              layers: int | None = None, readout: ReadoutName | None = None, max_paths: int = MAX_PATHS,
              check: bool = False, seed: int = 0, values: Mapping | str | os.PathLike | None = None,
-             digits: int = DIGITS, numbers: bool = False, figure: bool = False) -> Document | Whole:
+             digits: int = DIGITS, numbers: bool = False, figure: bool = False,
+             depends_on: str | None = None) -> Document | Whole:
     """Derive, optionally check and evaluate, and present: everything ``symrnn derive`` prints. ``numbers`` works
     the derivation out at round values drawn from ``seed`` (every size 2, tenths), which the document lists;
-    ``figure`` adds a picture of the unrolled graph (TikZ in LaTeX, Mermaid in Markdown)."""
+    ``figure`` adds a picture of the unrolled graph (TikZ in LaTeX, Mermaid in Markdown); ``depends_on`` (a node,
+    such as ``"x[1]"``) says which of the derivation's Jacobians change with that node's value."""
     validate.flag("--check", check)
     validate.flag("--figure", figure)
     validate.flag("--numbers", numbers)
@@ -147,10 +149,15 @@ def document(model: str | Model, steps: int, *, wrt: str | None = None, loss: st
     if numbers:
         evaluated = _worked_at_round_values(result, seed, digits)
     presented = _present(result, reports, evaluated)
+    if depends_on is not None:
+        validate.name("--depends-on", depends_on, "x[1]")
+        if not isinstance(result, Derivation) or isinstance(presented, Whole):
+            raise InputError("--depends-on looks at the Jacobians of one --wrt NAME, not --wrt all")
+        presented = with_sensitivities(presented, result, depends_on)
     return _with_figure(presented, result) if figure else presented
 
 
-def _with_figure(document: Document | Whole, result: Result) -> Document:
+def _with_figure(document: Document | Whole, result: Result) -> Document | Whole:
     """The document with its picture (one parameter's: the paths of --wrt all would be every edge)."""
     from dataclasses import replace
 

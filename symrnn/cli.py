@@ -232,6 +232,9 @@ def _model_option_list(max_steps: int) -> list:
               help="Work the derivation out at the values in a JSON or YAML file (see README): the forward pass, "
                    "the backward pass (the gradient with respect to every node on the way, last step first) and "
                    "the gradient, as numbers.")
+@click.option("--depends-on", metavar="NODE",
+              help="Say which of the derivation's Jacobians change with the value of NODE (such as x[1]): those "
+                   "whose formula reads it or a value computed from it.")
 @click.option("--figure/--no-figure", default=None,
               help="Draw the unrolled graph with the paths from NAME to the loss thick: TikZ in LaTeX, a Mermaid "
                    "block in Markdown.  [default: on with --standalone for n <= 6, else off]")
@@ -249,7 +252,8 @@ def _model_option_list(max_steps: int) -> list:
 def derive(model: str, steps: int, wrt: str | None, loss: str | None, position: int | None, layers: int | None,
            readout: ReadoutName | None, activation: ActivationName,
            fmt: str, standalone: bool, output: str | None, template_dir: str | None, check: bool, seed: int,
-           values: str | None, figure: bool | None, numbers: bool, digits: int, form: Form, max_paths: int) -> None:
+           values: str | None, depends_on: str | None, figure: bool | None, numbers: bool, digits: int, form: Form,
+           max_paths: int) -> None:
     """Derive d(loss)/d(NAME) on the unrolled graph, and typeset it.
 
     The path form lists every directed path from NAME to the loss, writes the gradient as
@@ -265,7 +269,8 @@ def derive(model: str, steps: int, wrt: str | None, loss: str | None, position: 
     with reporting():
         doc = document(model, steps, wrt=wrt, loss=loss, activation=activation, form=form, position=position,
                        layers=layers, readout=readout, max_paths=max_paths, check=check, seed=seed, values=values,
-                       digits=digits, numbers=numbers, figure=_figure(figure, standalone, steps, wrt, fmt))
+                       digits=digits, numbers=numbers, figure=_figure(figure, standalone, steps, wrt, fmt),
+                       depends_on=depends_on)
         text = render(doc, fmt, standalone, template_dir)
         problem = _check_failure(doc, output)
         if output is None:

@@ -125,6 +125,15 @@ class Document:
     figure_mermaid: str = ""
     figure_caption: str = ""
     """In LaTeX (the model's symbols as math)."""
+    depends_on: str = ""
+    """--depends-on: the node's identifier; ``sensitivities`` then holds, for each Jacobian, its LaTeX, whether it
+    changes with that node, and the LaTeX of the values it reads that do."""
+    depends_on_latex: str = ""
+    sensitivities: tuple[tuple[str, bool, str], ...] = ()
+    sensitivity_reads: tuple[tuple[str, ...], ...] = ()
+    """The identifiers each Jacobian reads that change with the node (for JSON)."""
+    generic: bool = False
+    """The model's generic g is left generic (a concrete one can change which Jacobians depend on a node)."""
 
 
 @dataclass(frozen=True)
@@ -202,6 +211,21 @@ def _document(derivation: Derivation, check: CheckReport | None, value: Value | 
         jacobians_by_step=jacobians_by_step,
         scalar=graph.model.scalar,
     )
+
+
+def with_sensitivities(document: Document, derivation: Derivation, ident: str) -> Document:
+    """The document with, for each of its Jacobians, whether it changes with the value of node ``ident``."""
+    from dataclasses import replace
+
+    from .sensitivity import sensitivities
+
+    printer = NotationPrinter(derivation.graph)
+    found = sensitivities(derivation, _all_jacobians(derivation), ident)
+    rows = tuple((printer.doprint(s.edge), s.changes, ", ".join(f"${printer.symbol(r)}$" for r in s.reads))
+                 for s in found)
+    generic = derivation.graph.activation == GENERIC and GENERIC in derivation.model.functions
+    return replace(document, depends_on=ident, depends_on_latex=printer.ident(ident), sensitivities=rows,
+                   sensitivity_reads=tuple(tuple(r.ident for r in s.reads) for s in found), generic=generic)
 
 
 def _all_jacobians(derivation: Derivation) -> tuple:

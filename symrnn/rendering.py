@@ -327,6 +327,10 @@ def to_json(document: Document) -> str:
         "notes": list(document.notes),
         "value": _value_json(document),
         **_worked_json(document),
+        "depends_on": None if not document.depends_on else {
+            "node": document.depends_on,
+            "jacobians": [{"symbol": symbol, "changes": changes, "reads": list(reads)}
+                          for (symbol, changes, _), reads in zip(document.sensitivities, document.sensitivity_reads)]},
         "check": None if document.check is None else _check_json(document.check),
     }
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"

@@ -167,3 +167,40 @@ def test_numbers_are_listed_in_the_document_and_refuse_at_and_a_generic_g():
     assert r"\paragraph{Values.} Drawn to be worked by hand" in text and r"x^{(2)} &= \begin{bmatrix}" in text
     assert "--numbers needs numbers for g" in error_line(run("derive", "-m", "elman", "-n", "2", "--numbers"))
     assert "give one of them" in error_line(run("derive", "-n", "3", "-g", "tanh", "--numbers", "--at", VALUES))
+
+
+@pytest.mark.parametrize("name, activation, node", [("elman", "tanh", "x[1]"), ("elman", "identity", "x[1]"),
+                                                    ("gru", "tanh", "x[2]"), ("stacked-birnn", "tanh", "x[2]"),
+                                                    ("goodfellow", "g", "x[2]"), ("lstm", "g", "x[1]")])
+def test_depends_on_says_exactly_which_jacobians_move_with_the_node(name, activation, node):
+    """Collins's Question 1c: a Jacobian said not to change keeps its numbers when the node's value moves; one said
+    to change moves (at random values)."""
+    from symrnn.numeric import forward
+    from symrnn.present import _all_jacobians
+    from symrnn.sensitivity import sensitivities
+
+    model = get_model(name)
+    derivation = symrnn.derive(model, 3, activation=activation, form="both")
+    instance = random_instance(model, 3, np.random.default_rng(7))
+    answers = sensitivities(derivation, _all_jacobians(derivation), node)
+    assert any(a.changes for a in answers) and any(not a.changes for a in answers)
+    first = forward(derivation.graph, instance, derivation.graph.activation)
+    shift = np.full(np.shape(first.env[derivation.graph.node(node).value]), 0.3)
+    second = forward(derivation.graph, instance, derivation.graph.activation, nudge=(node, shift))
+    formulas = derivation.formulas
+    for answer, (edge, formula) in zip(answers, _all_jacobians(derivation)):
+        before, after = first.matrix(formula, formulas), second.matrix(formula, formulas)
+        assert np.allclose(before, after) != answer.changes, (edge, answer.reads)
+
+
+def test_depends_on_in_the_document_and_json():
+    from helpers import error_line, run
+
+    text = ok("derive", "-m", "elman", "-n", "3", "--depends-on", "x[1]", "-f", "markdown")
+    assert "**Which Jacobians change with $x^{(1)}$.**" in text
+    assert r"- $D(h^{(3)} \rightarrow l)$ does not change." in text and "for a concrete one the answer" in text
+    data = json.loads(ok("derive", "-m", "elman", "-n", "3", "-g", "identity", "--depends-on", "x[1]", "-f", "json"))
+    changing = [j["symbol"] for j in data["depends_on"]["jacobians"] if j["changes"]]
+    assert changing == [r"D(l \rightarrow q)", r"D(W^{hx} \rightarrow h^{(1)})"]
+    assert "no node 'x[9]'" in error_line(run("derive", "-m", "elman", "-n", "3", "--depends-on", "x[9]"))
+    assert json.loads(ok("derive", "-m", "elman", "-n", "3", "-f", "json"))["depends_on"] is None
