@@ -34,6 +34,8 @@ from .rendering import render as render_document
 from .report import CheckReport
 
 Form = Literal["auto", "paths", "factored", "both"]
+Notation = Literal["jacobian", "leibniz"]
+NOTATIONS = ("jacobian", "leibniz")
 Format = Literal["latex", "markdown", "json"]
 ActivationName = Literal["g", "tanh", "sigmoid", "relu", "identity", "relu-active", "exp", "softplus"]
 ReadoutName = Literal["final", "every"]
@@ -129,11 +131,13 @@ def document(model: str | Model, steps: int, *, wrt: str | None = None, loss: st
              layers: int | None = None, readout: ReadoutName | None = None, max_paths: int = MAX_PATHS,
              check: bool = False, seed: int = 0, values: Mapping | str | os.PathLike | None = None,
              digits: int = DIGITS, numbers: bool = False, figure: bool = False,
-             depends_on: str | None = None) -> Document | Whole:
+             depends_on: str | None = None, notation: Notation = "jacobian") -> Document | Whole:
     """Derive, optionally check and evaluate, and present: everything ``symrnn derive`` prints. ``numbers`` works
     the derivation out at round values drawn from ``seed`` (every size 2, tenths), which the document lists;
     ``figure`` adds a picture of the unrolled graph (TikZ in LaTeX, Mermaid in Markdown); ``depends_on`` (a node,
-    such as ``"x[1]"``) says which of the derivation's Jacobians change with that node's value."""
+    such as ``"x[1]"``) says which of the derivation's Jacobians change with that node's value; ``notation``
+    "leibniz" writes every edge's Jacobian as ∂b/∂a, as lecture notes do, instead of D(a → b)."""
+    validate.choice("--notation", notation, NOTATIONS)
     validate.flag("--check", check)
     validate.flag("--figure", figure)
     validate.flag("--numbers", numbers)
@@ -148,7 +152,7 @@ def document(model: str | Model, steps: int, *, wrt: str | None = None, loss: st
     evaluated = evaluate(result, values, digits=digits) if values is not None else None
     if numbers:
         evaluated = _worked_at_round_values(result, seed, digits)
-    presented = _present(result, reports, evaluated)
+    presented = _present(result, reports, evaluated, notation)
     if depends_on is not None:
         validate.name("--depends-on", depends_on, "x[1]")
         if not isinstance(result, Derivation) or isinstance(presented, Whole):
@@ -194,12 +198,12 @@ def _parts(result: Result) -> tuple[Derivation, ...]:
     raise InputError(f"expected what symrnn.derive returns, not {type(result).__name__}")
 
 
-def _present(result: Result, reports, values) -> Document | Whole:
+def _present(result: Result, reports, values, notation: str = "jacobian") -> Document | Whole:
     """The document of a derivation, or of the whole gradient, with its check and value where given."""
     if isinstance(result, Gradient):
         count = len(result.parts)
-        return present_whole(result.parts, reports or (None,) * count, values or (None,) * count)
-    return present(result, reports, values)
+        return present_whole(result.parts, reports or (None,) * count, values or (None,) * count, notation)
+    return present(result, reports, values, notation)
 
 
 def _model(model: object, layers: object, readout: object) -> Model:

@@ -25,6 +25,7 @@ from .api import (
     ActivationName,
     Form,
     GraphFormat,
+    Notation,
     ReadoutName,
     catalogue,
     catalogue_file,
@@ -232,6 +233,9 @@ def _model_option_list(max_steps: int) -> list:
               help="Work the derivation out at the values in a JSON or YAML file (see README): the forward pass, "
                    "the backward pass (the gradient with respect to every node on the way, last step first) and "
                    "the gradient, as numbers.")
+@click.option("--notation", type=click.Choice(["jacobian", "leibniz"]), default="jacobian", show_default=True,
+              help="How an edge's Jacobian is written: jacobian, D(a -> b) (Collins's questions); leibniz, the "
+                   "fraction db/da of the chain rule, as most lecture notes write it.")
 @click.option("--depends-on", metavar="NODE",
               help="Say which of the derivation's Jacobians change with the value of NODE (such as x[1]): those "
                    "whose formula reads it or a value computed from it.")
@@ -252,8 +256,8 @@ def _model_option_list(max_steps: int) -> list:
 def derive(model: str, steps: int, wrt: str | None, loss: str | None, position: int | None, layers: int | None,
            readout: ReadoutName | None, activation: ActivationName,
            fmt: str, standalone: bool, output: str | None, template_dir: str | None, check: bool, seed: int,
-           values: str | None, depends_on: str | None, figure: bool | None, numbers: bool, digits: int, form: Form,
-           max_paths: int) -> None:
+           values: str | None, notation: Notation, depends_on: str | None, figure: bool | None, numbers: bool,
+           digits: int, form: Form, max_paths: int) -> None:
     """Derive d(loss)/d(NAME) on the unrolled graph, and typeset it.
 
     The path form lists every directed path from NAME to the loss, writes the gradient as
@@ -270,7 +274,7 @@ def derive(model: str, steps: int, wrt: str | None, loss: str | None, position: 
         doc = document(model, steps, wrt=wrt, loss=loss, activation=activation, form=form, position=position,
                        layers=layers, readout=readout, max_paths=max_paths, check=check, seed=seed, values=values,
                        digits=digits, numbers=numbers, figure=_figure(figure, standalone, steps, wrt, fmt),
-                       depends_on=depends_on)
+                       depends_on=depends_on, notation=notation)
         text = render(doc, fmt, standalone, template_dir)
         problem = _check_failure(doc, output)
         if output is None:

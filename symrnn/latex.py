@@ -84,9 +84,12 @@ class NotationPrinter(LatexPrinter):
             return expr
         raise MissingRule("LaTeX", expr)
 
-    def __init__(self, graph: Graph, last: str | None = None, at: int | None = None) -> None:
+    def __init__(self, graph: Graph, last: str | None = None, at: int | None = None,
+                 notation: str = "jacobian") -> None:
         super().__init__()
         self.graph = graph
+        self.notation = notation
+        """How an edge's Jacobian is written: "jacobian", D(a → b), or "leibniz", ∂b/∂a."""
         self.at = at  # the step shown as t: h at step at - 1 prints as h^{(t-1)}; None shows every step's number
         model = graph.model
         self.last = last or str(graph.steps + model.time_offset)
@@ -240,6 +243,8 @@ class NotationPrinter(LatexPrinter):
     # -------------------------------------------------------------- Jacobians
 
     def _print_JEdge(self, jac: JEdge) -> str:
+        if self.notation == "leibniz":
+            return rf"\frac{{\partial {self.ident(jac.target)}}}{{\partial {self.ident(jac.source)}}}"
         return rf"D({self.ident(jac.source)} \rightarrow {self.ident(jac.target)})"
 
     def _print_JName(self, jac: JName, sup: str = "") -> str:
@@ -337,6 +342,8 @@ class NotationPrinter(LatexPrinter):
 
     def grouped_jac(self, jac) -> str:
         text = self._print(jac)
+        if isinstance(jac, JEdge) and self.notation == "leibniz":
+            return rf"\left({text}\right)"
         return text if isinstance(jac, (JEdge, JName, JMatrix, JDiag, JIdentity, JColumn)) else f"({text})"
 
     def _print_JOuter(self, jac: JOuter) -> str:

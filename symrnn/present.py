@@ -134,6 +134,9 @@ class Document:
     """The identifiers each Jacobian reads that change with the node (for JSON)."""
     generic: bool = False
     """The model's generic g is left generic (a concrete one can change which Jacobians depend on a node)."""
+    edge_symbol: str = r"D(a \rightarrow b)"
+    """How the text names an edge's Jacobian (∂b/∂a in the Leibniz notation), and its transpose in a recursion."""
+    back_symbol: str = r"D(v \rightarrow w)^{\top}"
 
 
 @dataclass(frozen=True)
@@ -163,29 +166,32 @@ class Whole:
 
 
 def present_whole(derivations: tuple[Derivation, ...], checks: tuple[CheckReport | None, ...],
-                  values: tuple[Value | None, ...]) -> Whole:
+                  values: tuple[Value | None, ...], notation: str = "jacobian") -> Whole:
     """The whole gradient's document, in its model's notation."""
-    parts = tuple(_document(d, c, v, ()) for d, c, v in zip(derivations, checks, values))  # the Jacobians: once, below
-    graph, printer = derivations[0].graph, NotationPrinter(derivations[0].graph)
+    parts = tuple(_document(d, c, v, (), notation) for d, c, v in zip(derivations, checks, values))  # Jacobians below
+    graph, printer = derivations[0].graph, NotationPrinter(derivations[0].graph, notation=notation)
     derived = {d.wrt for d in derivations}
     return Whole(
         parts=parts,
         jacobians=tuple(dict.fromkeys(j for part in parts for j in part.jacobians)),
-        jacobians_by_step=by_step(graph, tuple(dict.fromkeys(pair for d in derivations for pair in _all_jacobians(d)))),
+        jacobians_by_step=by_step(graph, tuple(dict.fromkeys(pair for d in derivations for pair in _all_jacobians(d))),
+                                  notation),
         notes=tuple(dict.fromkeys(note for part in parts for note in part.notes)),
         independent=tuple(printer.ident(p) for p in graph.model.param_names if p not in derived),
     )
 
 
-def present(derivation: Derivation, check: CheckReport | None = None, value: Value | None = None) -> Document:
-    """The document of a derivation, in its model's notation."""
-    grouped = () if derivation.factored is None else by_step(derivation.graph, _all_jacobians(derivation))
-    return _document(derivation, check, value, grouped)
+def present(derivation: Derivation, check: CheckReport | None = None, value: Value | None = None,
+            notation: str = "jacobian") -> Document:
+    """The document of a derivation, in its model's notation; ``notation`` "leibniz" writes each edge's Jacobian
+    as ∂b/∂a instead of D(a → b)."""
+    grouped = () if derivation.factored is None else by_step(derivation.graph, _all_jacobians(derivation), notation)
+    return _document(derivation, check, value, grouped, notation)
 
 
 def _document(derivation: Derivation, check: CheckReport | None, value: Value | None,
-              jacobians_by_step: tuple[Equation, ...]) -> Document:
-    graph, printer = derivation.graph, NotationPrinter(derivation.graph)
+              jacobians_by_step: tuple[Equation, ...], notation: str = "jacobian") -> Document:
+    graph, printer = derivation.graph, NotationPrinter(derivation.graph, notation=notation)
     wrt_node = graph.node(derivation.wrt)
     wrt_latex = printer.ident(derivation.wrt)
     return Document(
@@ -210,7 +216,17 @@ def _document(derivation: Derivation, check: CheckReport | None, value: Value | 
         factored=_factored_terms(derivation, printer),
         jacobians_by_step=jacobians_by_step,
         scalar=graph.model.scalar,
+        edge_symbol=NOTATION_WORDS[notation]["edge_symbol"],
+        back_symbol=NOTATION_WORDS[notation]["back_symbol"],
     )
+
+
+NOTATION_WORDS = {
+    "jacobian": {"edge_symbol": r"D(a \rightarrow b)", "back_symbol": r"D(v \rightarrow w)^{\top}"},
+    "leibniz": {"edge_symbol": r"\frac{\partial b}{\partial a}",
+                "back_symbol": r"\left(\frac{\partial w}{\partial v}\right)^{\top}"},
+}
+"""How the text names an edge's Jacobian in each --notation."""
 
 
 def with_sensitivities(document: Document, derivation: Derivation, ident: str) -> Document:
@@ -237,17 +253,18 @@ def _all_jacobians(derivation: Derivation) -> tuple:
     return tuple(found.items())
 
 
-def by_step(graph: Graph, jacobians: tuple[tuple[JEdge, Jac], ...]) -> tuple[Equation, ...]:
+def by_step(graph: Graph, jacobians: tuple[tuple[JEdge, Jac], ...], notation: str = "jacobian"
+            ) -> tuple[Equation, ...]:
     """Each Jacobian once, in order of first use, except that those which differ only in their step are
     written once with t and the steps they hold for: D(h^{(t-1)} \\rightarrow h^{(t)}) = ..., t = 2, ..., n.
     An edge's step is its target's (its source's when the target is outside time); an edge at a boundary
     (h^{0} \\rightarrow h^{(1)}) reads differently with t, and so keeps a line of its own."""
-    printers: dict[int | None, NotationPrinter] = {None: NotationPrinter(graph)}
+    printers: dict[int | None, NotationPrinter] = {None: NotationPrinter(graph, notation=notation)}
     groups: dict[tuple[str, str], list[tuple[int | None, JEdge, Jac]]] = {}
     for edge, formula in jacobians:
         step = _edge_step(graph, edge)
         if step not in printers:
-            printers[step] = NotationPrinter(graph, at=step)
+            printers[step] = NotationPrinter(graph, at=step, notation=notation)
         printer = printers[step]
         groups.setdefault((printer.doprint(edge), printer.doprint(formula)), []).append((step, edge, formula))
     single = printers[None]

@@ -356,3 +356,15 @@ def test_no_factor_stands_alone_on_the_last_line_of_a_term():
     lines = [line.strip() for line in text.splitlines()]
     alone = [line for line in lines if line.startswith(r"&\qquad") and r"\, " not in line]
     assert alone == []
+
+
+@pytest.mark.parametrize("name, options", [("deng", ["-n", "3"]), ("gru", ["-n", "3", "--form", "both"]),
+                                           ("stacked-birnn", ["-n", "3", "--wrt", "all"])])
+def test_the_leibniz_notation_writes_every_edge_as_a_fraction_and_compiles(tmp_path, name, options):
+    """Deng and Finlayson §3 write the chain rule with ∂ fractions: --notation leibniz does, everywhere an edge's
+    Jacobian appears; the derivation itself is the same (its check passes the same)."""
+    from helpers import ok
+
+    text = ok("derive", "-m", name, *options, "--notation", "leibniz", "--check", "--standalone")
+    assert "D(" not in text.replace(r"\operatorname{diag}(", "") and r"\frac{\partial" in text
+    compile_latex(tmp_path, text)
