@@ -1,0 +1,47 @@
+"""Every symrnn command the README and examples/README.md show in a shell block runs as shown (exit 0, or 1 where
+the text says a check fails), so the documentation cannot drift from the tool."""
+
+from __future__ import annotations
+
+import re
+import shlex
+from pathlib import Path
+
+import pytest
+
+from helpers import run
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def shown_commands() -> list[tuple[str, str]]:
+    """(file, command) for every line of a ```sh block that starts with symrnn."""
+    found = []
+    for name in ("README.md", "examples/README.md"):
+        for block in re.findall(r"```sh\n(.*?)```", (ROOT / name).read_text(encoding="utf-8"), re.S):
+            for line in block.splitlines():
+                command = line.split(" #")[0].strip()
+                if command.startswith("symrnn "):
+                    found.append((name, command))
+    return found
+
+
+COMMANDS = shown_commands()
+
+
+def test_the_documentation_shows_commands():
+    assert len(COMMANDS) >= 25
+
+
+@pytest.mark.parametrize("where, command", COMMANDS, ids=[f"{w}: {c}" for w, c in COMMANDS])
+def test_a_documented_command_runs_as_shown(where, command, tmp_path, monkeypatch):
+    monkeypatch.chdir(ROOT)
+    words = shlex.split(command)[1:]
+    if "-o" in words:  # write into a temporary folder, not the checkout
+        words[words.index("-o") + 1] = str(tmp_path / Path(words[words.index("-o") + 1]).name)
+    if "my-cell.yaml" in words:
+        words[words.index("my-cell.yaml")] = "examples/models/mgu.yaml"
+    if "svg" in words and not __import__("shutil").which("dot"):
+        pytest.skip("Graphviz's dot is not installed")
+    result = run(*words)
+    assert result.exit_code == 0, f"{where}: {command}\n{result.stderr or result.exception}"
