@@ -45,3 +45,12 @@ def test_a_documented_command_runs_as_shown(where, command, tmp_path, monkeypatc
         pytest.skip("Graphviz's dot is not installed")
     result = run(*words)
     assert result.exit_code == 0, f"{where}: {command}\n{result.stderr or result.exception}"
+
+
+def test_the_readmes_check_example_is_what_the_command_prints():
+    from helpers import ok
+
+    printed = ok("derive", "-m", "elman", "-n", "3", "--check", "-f", "markdown")
+    shown = (ROOT / "README.md").read_text(encoding="utf-8").split("For `symrnn derive -m elman -n 3 --check -f "
+                                                                  "markdown`:\n\n```\n")[1].split("```")[0]
+    assert shown.strip() in printed
