@@ -169,7 +169,9 @@ def _with_figure(document: Document | Whole, result: Result) -> Document | Whole
 
     if isinstance(document, Whole) or not isinstance(result, Derivation):
         raise InputError("--figure draws the paths of one --wrt NAME; with --wrt all, draw one with symrnn graph")
-    validate.whole_number("--figure's --steps", result.steps, 1, MAX_PICTURE_STEPS)
+    if result.steps > MAX_PICTURE_STEPS:
+        raise InputError(f"--figure draws at most {MAX_PICTURE_STEPS} steps (the columns would not fit a page); "
+                         f"leave it out for n = {result.steps}")
     picture = layout(result.graph, result.wrt, result.loss)
     return replace(document, figure_tikz=tikz(picture), figure_mermaid=mermaid(picture),
                    figure_caption=picture.caption_latex)
@@ -233,7 +235,7 @@ def _worked_at_round_values(result: Result, seed: int, digits: int) -> Value | t
 
     validate.whole_number("--digits", digits, 1, MAX_DIGITS)
     parts = _parts(result)
-    if parts[0].graph.activation == "g" and "g" in parts[0].model.functions:
+    if parts[0].graph.activation == GENERIC and GENERIC in parts[0].model.functions:
         raise InputError("--numbers needs numbers for g: choose a concrete --activation (tanh, sigmoid, relu, ...)")
     drawn = round_values(parts[0], seed)
     found = tuple(replace(_evaluated(d, drawn, digits), given=given_values(d, drawn, digits)) for d in parts)
@@ -350,10 +352,10 @@ def graph_picture(model: str | Model, steps: int, *, wrt: str | None = None, los
     validate.flag("--standalone", standalone)
     if wrt == ALL:
         raise InputError("symrnn graph draws the paths of one --wrt NAME")
-    graph = unroll(found, steps, position=validate.optional_number("--position", position, 1))
-    text = WRITERS[fmt](layout(graph, wrt or found.default_wrt, loss or found.loss))
     if standalone and fmt != "tikz":
         raise InputError("--standalone wraps TikZ in a document; dot, Mermaid and SVG stand alone already")
+    graph = unroll(found, steps, position=validate.optional_number("--position", position, 1))
+    text = WRITERS[fmt](layout(graph, wrt or found.default_wrt, loss or found.loss))
     return STANDALONE_TIKZ.format(body=text) if standalone else text
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .derivation import Derivation
+from .errors import CheckFailed
 from .expr import Node
 from .factored import factor
 from .latex import NotationPrinter
@@ -102,6 +103,9 @@ ROUND_SIZE = 2
 
 ROUND_ATTEMPTS = 100
 
+ROUND_KINK_MARGIN = 0.05
+"""How far every ReLU input must stay from 0 at round values, so that a hand computation sees the same branch."""
+
 
 def round_values(derivation: Derivation, seed: int) -> dict:
     """Values to work a derivation out by hand, drawn from ``seed``: every dimension 2, every number a multiple of
@@ -119,14 +123,18 @@ def round_values(derivation: Derivation, seed: int) -> dict:
         arrays |= {i.name: tenths([steps + i.lookahead] + [sizes[d] for d in i.shape]) for i in model.inputs}
         labels = {label.name: rng.integers(1, sizes[label.shape[0]] + 1, steps if label.per_step else None)
                   for label in model.labels}
-        instance = Instance(sizes, arrays, {k: v.tolist() if v.ndim else int(v) for k, v in labels.items()})
-        if kink_distance(derivation.graph, instance, derivation.graph.activation) > 0.05:
-            return {name: array.tolist() for name, array in arrays.items()} | dict(instance.labels)
-    raise ValueError("no round values away from the kinks")  # pragma: no cover - 100 draws of tenths
+        instance = Instance(sizes, arrays, {k: tuple(v.tolist()) if v.ndim else int(v) for k, v in labels.items()})
+        if kink_distance(derivation.graph, instance, derivation.graph.activation) > ROUND_KINK_MARGIN:
+            drawn_labels = {k: list(v) if isinstance(v, tuple) else v for k, v in instance.labels.items()}
+            return {name: array.tolist() for name, array in arrays.items()} | drawn_labels
+    raise CheckFailed(f"--numbers found no round values in {ROUND_ATTEMPTS} draws that keep every ReLU input "
+                      f"{ROUND_KINK_MARGIN} away from 0 (or, assumed active, above it); try another --seed or fewer "
+                      f"--steps")
 
 
 def given_values(derivation: Derivation, values: dict, digits: int) -> tuple[Numbered, ...]:
-    """The given numbers, in the model's order (parameters, inputs, labels), each with its symbol."""
+    """The given numbers, in the model's order (parameters, labels, then the input rows x^{(1)}, ...), each with its
+    symbol."""
     model, printer = derivation.model, NotationPrinter(derivation.graph)
     found = []
     for symbol in model.params + model.labels:

@@ -138,8 +138,17 @@ def test_the_forward_step_of_deng_and_finlayson_section_1():
     assert "o_1 = [0.434, 1.162]" in (EXAMPLES / "README.md").read_text(encoding="utf-8")
 
 
+@pytest.mark.parametrize("name", sorted(MODELS))
+def test_numbers_work_every_built_in_model_out(name):
+    """Every model, including those with a label per step (goodfellow, tagger) and ReLU (here as g)."""
+    activation = ["-g", "relu"] if "g" in get_model(name).functions else []
+    data = json.loads(ok("derive", "-m", name, "-n", "3", *activation, "--numbers", "-f", "json"))
+    assert data["given"] and data["forward"] and data["value"]["values"] is not None
+
+
 @pytest.mark.parametrize("name, activation", [("elman", "relu"), ("gru", "tanh"), ("birnn", "tanh"),
-                                              ("scalar", "g"), ("deng", "relu")])
+                                              ("scalar", "g"), ("deng", "relu"), ("goodfellow", "g"),
+                                              ("tagger", "tanh")])
 def test_numbers_are_round_reproducible_and_the_same_as_at_with_them(tmp_path, name, activation):
     base = ["derive", "-m", name, "-n", "3", "-f", "json"] + ([] if activation == "g" else ["-g", activation])
     options = base + ["--numbers", "--seed", "5"]
