@@ -71,11 +71,23 @@ def value_shape(derivation: Derivation, instance: Instance) -> tuple[int, ...]:
     return tuple(instance.sizes[str(d)] for d in derivation.graph.node(derivation.wrt).shape)
 
 
+def answer_shape(derivation: Derivation, instance: Instance) -> tuple[int, ...]:
+    """The shape of the derivative: the variable's, or for a vector --loss its Jacobian's (a row per entry of the
+    loss, a column per entry of the variable, in vec order: columns stacked)."""
+    shape = value_shape(derivation, instance)
+    if not derivation.vector_loss:
+        return shape
+    loss = derivation.graph.node(derivation.loss).shape
+    return (int(np.prod([instance.sizes[str(d)] for d in loss])), int(np.prod(shape)))
+
+
 def derived_gradient(derivation: Derivation, instance: Instance, activation: str) -> np.ndarray:
     """∂loss/∂wrt from the derivation's shaped terms (or, without paths, its factored terms),
     in the variable's own shape (zeros when no path leads from the variable to the loss)."""
     if derivation.path_count == 0:
-        return np.zeros(value_shape(derivation, instance))
+        return np.zeros(answer_shape(derivation, instance))
+    if derivation.vector_loss:
+        return path_sum_gradient(derivation, instance, activation)
     if not derivation.paths:
         return factored_gradient(derivation, instance, activation)
     evaluator = forward(derivation.graph, instance, activation)
@@ -98,10 +110,10 @@ def factored_gradient(derivation: Derivation, instance: Instance, activation: st
 def path_sum_gradient(derivation: Derivation, instance: Instance, activation: str) -> np.ndarray:
     """∂loss/∂wrt as the sum over paths of products of Jacobians (a row over vec(wrt))."""
     if not derivation.paths:  # no path: the empty sum
-        return np.zeros(value_shape(derivation, instance))
+        return np.zeros(answer_shape(derivation, instance))
     evaluator = forward(derivation.graph, instance, activation)
     total = sum(evaluator.matrix(term.named, derivation.formulas) for term in derivation.paths)
-    return np.reshape(total, value_shape(derivation, instance), order="F")
+    return np.reshape(total, answer_shape(derivation, instance), order="F")
 
 
 def loss_value(graph: Graph, instance: Instance, activation: str, loss: str,
@@ -119,6 +131,8 @@ def _loss(graph: Graph, instance: Instance, activation: str, loss: str,
 def complex_step(derivation: Derivation, instance: Instance, activation: str) -> np.ndarray:
     """Complex-step derivatives of the forward pass, Im L(x + ih e_k)/h, one entry of the variable at a time."""
     shape = value_shape(derivation, instance)
+    if derivation.vector_loss:
+        return _complex_step_jacobian(derivation, instance, activation, shape)
     grad = np.zeros(shape)
     for index in np.ndindex(*shape):
         delta = np.zeros(shape, dtype=complex)
@@ -126,6 +140,20 @@ def complex_step(derivation: Derivation, instance: Instance, activation: str) ->
         grad[index] = _loss(derivation.graph, instance, activation, derivation.loss,
                             (derivation.wrt, delta)).imag / COMPLEX_STEP
     return grad
+
+
+def _complex_step_jacobian(derivation: Derivation, instance: Instance, activation: str,
+                           shape: tuple[int, ...]) -> np.ndarray:
+    """The Jacobian of a vector --loss by complex steps: one column per entry of the variable, in vec order."""
+    jacobian = np.zeros(answer_shape(derivation, instance))
+    loss = derivation.graph.node(derivation.loss).value
+    for index in np.ndindex(*shape):
+        delta = np.zeros(shape, dtype=complex)
+        delta[index] = 1j * COMPLEX_STEP
+        value = forward(derivation.graph, instance, activation, (derivation.wrt, delta)).env[loss]
+        column = np.ravel_multi_index(index, shape, order="F") if shape else 0
+        jacobian[:, column] = np.ravel(np.imag(value)) / COMPLEX_STEP
+    return jacobian
 
 
 def finite_difference(derivation: Derivation, instance: Instance, activation: str, step: float = STEP) -> np.ndarray:
@@ -268,7 +296,8 @@ def check_many(derivations: tuple[Derivation, ...], seed: int = 0,
 def _method(derivations: tuple[Derivation, ...], instance: Instance) -> str:
     """Complex steps while their forward passes are cheap enough, else reverse mode."""
     entries = sum(int(np.prod(value_shape(d, instance))) for d in derivations)
-    return COMPLEX if entries * len(derivations[0].graph.nodes) <= COMPLEX_STEP_BUDGET else REVERSE
+    small = entries * len(derivations[0].graph.nodes) <= COMPLEX_STEP_BUDGET
+    return COMPLEX if small or derivations[0].vector_loss else REVERSE  # reverse mode needs a number at the end
 
 
 def _check_all(derivations: tuple[Derivation, ...], instance: Instance, activation: str, tolerance: float,
@@ -298,12 +327,13 @@ def _check_one(derivation: Derivation, instance: Instance, activation: str, tole
     label = activation if GENERIC in functions else ", ".join(derivation.graph.function(fn) for fn in functions)
     if not np.all(np.isfinite(reference)):
         return CheckResult(label, None, None, False, None, "the forward pass is not finite at the drawn values")
-    forms = (path_sum_gradient, derived_gradient) if derivation.paths or derivation.path_count == 0 else ()
-    gradients: list[np.ndarray | None] = [form(derivation, instance, activation) for form in forms]
-    gradients.append(factored_gradient(derivation, instance, activation) if derivation.factored is not None else None)
+    with_paths = bool(derivation.paths) or derivation.path_count == 0
+    gradients: list[np.ndarray | None] = [
+        path_sum_gradient(derivation, instance, activation) if with_paths else None,
+        derived_gradient(derivation, instance, activation) if with_paths and not derivation.vector_loss else None,
+        factored_gradient(derivation, instance, activation) if derivation.factored is not None else None]
     if any(g is not None and not np.all(np.isfinite(g)) for g in gradients):
         return CheckResult(label, None, None, False, None, "the derived gradient is not finite at the drawn values")
-    path_sum, shaped, factored = ([None, None] if not forms else []) + [
-        None if g is None else relative_error(g, reference) for g in gradients]
+    path_sum, shaped, factored = (None if g is None else relative_error(g, reference) for g in gradients)
     worst = max(e for e in (path_sum, shaped, factored) if e is not None)
     return CheckResult(label, path_sum, shaped, worst <= tolerance, factored)

@@ -74,6 +74,11 @@ class Derivation:
         return named
 
     @property
+    def vector_loss(self) -> bool:
+        """Whether the differentiated value is a vector (--loss o[0]): its derivative is a Jacobian, not a gradient."""
+        return self.graph.node(self.loss).shape != ()
+
+    @property
     def form(self) -> str:
         """Which forms it holds: paths, factored or both."""
         if self.factored is None:
@@ -97,11 +102,15 @@ def derive(model: Model, steps: int, wrt: str | None = None, loss: str | None = 
     wrt = wrt or model.default_wrt
     loss = loss or model.loss
     _validate(graph, wrt, loss)
+    vector = graph.node(loss).shape != ()
+    if vector and form in ("factored", "both"):
+        raise InputError(f"--loss {loss} is a vector: its derivative is a Jacobian, written as the sum over paths "
+                         f"(--form paths); the factored form needs a number to back-propagate")
     count = count_paths(graph, wrt, loss)
     if count == 0:  # the loss does not depend on wrt: the answer is 0, and the document says why
         return Derivation(graph, wrt, loss, 0, (), (), (), None)
     if form == "auto":
-        form = "paths" if count <= AUTO_PATHS else "factored"
+        form = "paths" if count <= AUTO_PATHS or vector else "factored"
     factored = factor(graph, wrt, loss) if form in ("factored", "both") else None
     if form == "factored":
         return Derivation(graph, wrt, loss, count, (), (), (), factored)
@@ -112,7 +121,7 @@ def derive(model: Model, steps: int, wrt: str | None = None, loss: str | None = 
     suffix = _common_suffix(graph, edge_lists)
     names = _names(graph, model, suffix)
     shorthands = _shorthands(graph, edge_lists, names)
-    terms = tuple(_term(graph, edges, names) for edges in edge_lists)
+    terms = tuple(_term(graph, edges, names, vector) for edges in edge_lists)
     return Derivation(graph, wrt, loss, count, terms, shorthands, _jacobians(graph, edge_lists), factored)
 
 
@@ -133,11 +142,12 @@ def derive_whole(model: Model, steps: int, loss: str | None = None, activation: 
 
 def _validate_loss(graph: Graph, loss: str) -> None:
     if graph.node(loss).shape != ():
-        raise InputError(f"--loss {loss} is not a scalar; use {graph.loss}")
+        raise InputError(f"--wrt all needs a number to differentiate; --loss {loss} is a vector (give --wrt NAME "
+                         f"for its Jacobian)")
 
 
 def _validate(graph: Graph, wrt: str, loss: str) -> None:
-    _validate_loss(graph, loss)
+    graph.node(loss)
     graph.node(wrt)
     if wrt == loss:
         raise InputError(f"--wrt {wrt} is the loss itself; choose a parameter, an input or a node it depends on")
@@ -225,13 +235,15 @@ def _edge_product(edges: tuple[tuple[str, str], ...]) -> Jac:
     return symbols[0] if len(symbols) == 1 else JProduct(symbols)
 
 
-def _term(graph: Graph, edges: tuple[tuple[str, str], ...], names: dict[tuple, JName]) -> PathTerm:
+def _term(graph: Graph, edges: tuple[tuple[str, str], ...], names: dict[tuple, JName],
+          vector: bool = False) -> PathTerm:
     named = tuple(factor for factor, _ in _named_factors(graph, edges, names))
     expanded = product(tuple(graph.edge[e].jacobian for e in edges))
     nodes = tuple(e[1] for e in reversed(edges))
     path = (edges[-1][0],) + nodes
-    return PathTerm(path, named[0] if len(named) == 1 else JProduct(named), expanded,
-                    _shaped(graph.edge[edges[-1]].jacobian, named[:-1]))
+    whole = named[0] if len(named) == 1 else JProduct(named)
+    shaped = whole if vector else _shaped(graph.edge[edges[-1]].jacobian, named[:-1])  # a Jacobian has no shape
+    return PathTerm(path, whole, expanded, shaped)
 
 
 def _shaped(first: Jac, upstream: tuple[Jac, ...]) -> Jac:

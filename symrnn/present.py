@@ -134,6 +134,8 @@ class Document:
     """The identifiers each Jacobian reads that change with the node (for JSON)."""
     generic: bool = False
     """The model's generic g is left generic (a concrete one can change which Jacobians depend on a node)."""
+    vector_loss: bool = False
+    """The differentiated value is a vector (--loss o[0]): the answer is its Jacobian, over vec of the variable."""
     edge_symbol: str = r"D(a \rightarrow b)"
     """How the text names an edge's Jacobian (∂b/∂a in the Leibniz notation), and its transpose in a recursion."""
     back_symbol: str = r"D(v \rightarrow w)^{\top}"
@@ -216,6 +218,7 @@ def _document(derivation: Derivation, check: CheckReport | None, value: Value | 
         factored=_factored_terms(derivation, printer),
         jacobians_by_step=jacobians_by_step,
         scalar=graph.model.scalar,
+        vector_loss=derivation.vector_loss,
         edge_symbol=NOTATION_WORDS[notation]["edge_symbol"],
         back_symbol=NOTATION_WORDS[notation]["back_symbol"],
     )

@@ -69,7 +69,8 @@ def worked(derivation: Derivation, instance: Instance, digits: int = DIGITS) -> 
     """The forward and the backward pass of a derivation at ``instance``."""
     with np.errstate(all="ignore"):
         evaluator = forward(derivation.graph, instance, derivation.graph.activation)
-        return forward_values(derivation, evaluator, digits), backward_values(derivation, evaluator, digits)
+        backward = () if derivation.vector_loss else backward_values(derivation, evaluator, digits)
+        return forward_values(derivation, evaluator, digits), backward
 
 
 def _numbered(ident: str, symbol: str, value: object, digits: int) -> Numbered:

@@ -270,7 +270,7 @@ BAD_INPUT = [
     ("wrt-step-out-of-range", ["-n", "3", "--wrt", "x[4]"], ["no node 'x[4]'", "x[1..3]"]),
     ("wrt-the-loss", ["--wrt", "o"], ["--wrt o is the loss itself"]),
     ("unknown-loss", ["--loss", "zz"], ["no node 'zz'"]),
-    ("vector-loss", ["--loss", "l"], ["--loss l is not a scalar", "use o"]),
+    ("vector-loss-factored", ["--loss", "l", "--form", "factored"], ["--loss l is a vector", "--form paths"]),
     ("unknown-activation", ["-g", "swish"], ["--activation", "'swish'", "tanh"]),
     ("unknown-format", ["-f", "html"], ["--format", "'html'", "markdown"]),
     ("standalone-json", ["-f", "json", "--standalone"], ["--standalone", "--format latex"]),

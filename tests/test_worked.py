@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import symrnn
-from helpers import VALUES, compile_latex, ok
+from helpers import EXAMPLES, VALUES, compile_latex, ok
 from symrnn.catalogue import MODELS, get_model
 from symrnn.checking import COMPLEX_STEP, _loss, random_instance
 from symrnn.worked import latex_numbers, worked
@@ -213,3 +213,49 @@ def test_depends_on_in_the_document_and_json():
     assert changing == [r"D(l \rightarrow q)", r"D(W^{hx} \rightarrow h^{(1)})"]
     assert "no node 'x[9]'" in error_line(run("derive", "-m", "elman", "-n", "3", "--depends-on", "x[9]"))
     assert json.loads(ok("derive", "-m", "elman", "-n", "3", "-f", "json"))["depends_on"] is None
+
+
+@pytest.mark.parametrize("name, loss, wrt", [("deng", "o[0]", "W"), ("elman", "l", "W_hh"), ("gru", "h[2]", "U_z"),
+                                             ("birnn", "q", "W_bhx")])
+def test_a_vector_loss_gives_its_jacobian_checked_and_typeset(tmp_path, name, loss, wrt):
+    """Deng and Finlayson §3.5 asks for ∂o_0/∂W_{0,0}, the derivative of a vector: the answer is the Jacobian (a row
+    per entry of o_0, a column per entry of vec(W)), checked against complex steps; no shaped form, no recursion."""
+    model = get_model(name)
+    derivation = symrnn.derive(model, 3, wrt=wrt, loss=loss, activation="tanh" if "g" in model.functions else "g")
+    assert derivation.vector_loss and symrnn.check(derivation, seed=3).passed
+    text = ok("derive", "-m", name, "-n", "3", "--wrt", wrt, "--loss", loss, "--check", "--standalone")
+    assert r"\paragraph{A Jacobian.}" in text and "In the shape of" not in text
+    compile_latex(tmp_path, text)
+    from helpers import error_line, run
+
+    assert "is a vector: its derivative is a Jacobian" in error_line(
+        run("derive", "-m", name, "-n", "3", "--wrt", wrt, "--loss", loss, "--form", "factored"))
+    whole = run("derive", "-m", name, "-n", "3", "--wrt", "all", "--loss", loss)
+    assert "--wrt all needs a number" in error_line(whole)
+
+
+def test_the_jacobian_of_a_vector_equals_pytorchs():
+    model = get_model("elman")
+    instance = random_instance(model, 3, np.random.default_rng(4))
+    derivation = symrnn.derive(model, 3, wrt="W_hh", loss="l", activation="tanh")
+    from symrnn.checking import derived_gradient
+
+    ours = derived_gradient(derivation, instance, "tanh")
+    a = {k: torch.tensor(v, dtype=torch.float64) for k, v in instance.arrays.items()}
+
+    def logits(w_hh_vec):
+        w_hh = w_hh_vec.reshape(a["W_hh"].shape[1], a["W_hh"].shape[0]).T  # vec stacks columns
+        h = a["h_0"]
+        for xt in a["x"]:
+            h = torch.tanh(a["W_hx"] @ xt + w_hh @ h + a["b_h"])
+        return a["V"] @ h + a["gamma"]
+
+    theirs = torch.autograd.functional.jacobian(logits, a["W_hh"].T.reshape(-1))
+    assert ours.shape == tuple(theirs.shape) and np.allclose(ours, theirs.numpy(), rtol=1e-10, atol=1e-13)
+
+
+def test_deng_and_finlayson_3_5_the_column_of_w00_is_zero():
+    data = json.loads(ok("derive", "-m", "deng", "-n", "1", "--loss", "o[0]", "-g", "relu", "--at",
+                         str(EXAMPLES / "deng-002.json"), "-f", "json"))
+    jacobian = np.array(data["value"]["values"])
+    assert jacobian.shape == (2, 4) and np.allclose(jacobian[:, 0], 0) and not np.allclose(jacobian[:, 2], 0)
