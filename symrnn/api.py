@@ -13,8 +13,9 @@ checks it (one-line ``SymrnnError`` subclasses, never ``KeyError`` or ``ValueErr
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import islice
 from typing import Literal, Union
 
@@ -101,7 +102,9 @@ def derive(model: str | Model, steps: int, *, wrt: str | None = None, loss: str 
     validate.optional_number("--position", position, 1)
     validate.choice("--form", form, FORMS)
     if wrt != ALL:
-        return derive_one(found, steps, wrt, loss, activation, max_paths, position, form)
+        name, entry = _entry(found, wrt)
+        derived = derive_one(found, steps, name, loss, activation, max_paths, position, form)
+        return replace(derived, entry=entry) if entry is not None else derived
     if form in ("paths", "both"):
         raise InputError(f"--wrt all gives the factored form (one recursion for every parameter); --form {form} "
                          f"lists the paths of one parameter: give --wrt NAME")
@@ -208,6 +211,27 @@ def _present(result: Result, reports, values, notation: str = "jacobian") -> Doc
     return present(result, reports, values, notation)
 
 
+_ENTRY = re.compile(r"([A-Za-z_]\w*)\[(\d+)(?:,\s*(\d+))?\]")
+
+
+def _entry(model: Model, wrt: str | None) -> tuple[str | None, tuple[int, ...] | None]:
+    """A parameter's entry, --wrt W[i,j] (b[i] for a vector), counted as the model counts (from 0 for a model
+    whose time starts at 0, else from 1): the parameter's name and the 0-based index; anything else unchanged."""
+    match = _ENTRY.fullmatch(wrt or "")
+    if match is None or match.group(1) not in model.param_names:
+        return wrt, None
+    shape = next(p.shape for p in model.params if p.name == match.group(1))
+    first = model.first_time()
+    name = match.group(1)
+    index = tuple(int(i) - first for i in match.groups()[1:] if i is not None)
+    if len(index) != len(shape):
+        wanted = {0: f"{name} (a number)", 1: f"{name}[i]"}.get(len(shape), f"{name}[i,j]")
+        raise InputError(f"--wrt {wrt}: {name} is {' x '.join(shape) or 'a number'}; give {wanted}")
+    if any(i < 0 for i in index):
+        raise InputError(f"--wrt {wrt}: the {model.name} model counts entries from {first}")
+    return name, index
+
+
 def _model(model: object, layers: object, readout: object) -> Model:
     """The model the options name, with its layers and readout, each option checked."""
     validate.optional_number("--layers", layers, 1, MAX_LAYERS)
@@ -267,7 +291,28 @@ def _evaluated(derivation: Derivation, values: object, digits: int) -> Value:
     from .worked import latex_numbers, worked
 
     forward, backward = worked(derivation, instance, digits)
-    return Value(gradient.shape, gradient.tolist(), latex_numbers(gradient, digits), forward, backward, digits)
+    value = Value(gradient.shape, gradient.tolist(), latex_numbers(gradient, digits), forward, backward, digits)
+    if derivation.entry is None:
+        return value
+    picked = _picked(derivation, instance, gradient)
+    return replace(value, entry_numbers=np.asarray(picked).tolist(), entry_latex=latex_numbers(picked, digits))
+
+
+def _picked(derivation: Derivation, instance, gradient):
+    """The entry --wrt W[i,j] asks for: that entry of the gradient, or that column of a vector's Jacobian."""
+    import numpy as np
+
+    from .checking import value_shape
+
+    shape, entry = value_shape(derivation, instance), derivation.entry
+    assert entry is not None
+    if any(i >= size for i, size in zip(entry, shape)):
+        first = derivation.model.first_time()
+        raise InputError(f"--wrt {derivation.wrt}[{','.join(str(i + first) for i in entry)}] is outside "
+                         f"{derivation.wrt}, which is {' x '.join(map(str, shape))} at these values")
+    if derivation.vector_loss:
+        return gradient[:, np.ravel_multi_index(entry, shape, order="F")]
+    return np.asarray(gradient)[entry]
 
 
 def failed(report: CheckReport | None) -> bool:

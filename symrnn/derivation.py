@@ -54,6 +54,9 @@ class Derivation:
     jacobians: tuple[tuple[JEdge, Jac], ...]
     factored: Factored | None = None
     """The recursion form (``--form factored`` or ``both``); None when only paths were asked for."""
+    entry: tuple[int, ...] | None = None
+    """--wrt W[i,j]: the entry of the parameter asked about (0-based), whose derivative is that entry of the
+    gradient (or that column of a vector's Jacobian); the derivation itself is the whole parameter's."""
 
     @property
     def model(self) -> Model:

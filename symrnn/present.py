@@ -83,6 +83,9 @@ class Value:
     """Significant digits the LaTeX shows."""
     given: tuple = ()
     """The values themselves, when symrnn drew them (--numbers)."""
+    entry_numbers: object = None
+    """--wrt W[i,j]: the derivative with respect to that entry (a number, or a vector's Jacobian column)."""
+    entry_latex: str = ""
 
 
 @dataclass(frozen=True)
@@ -134,6 +137,11 @@ class Document:
     """The identifiers each Jacobian reads that change with the node (for JSON)."""
     generic: bool = False
     """The model's generic g is left generic (a concrete one can change which Jacobians depend on a node)."""
+    entry: str = ""
+    """--wrt W[i,j]: the entry's LaTeX (W_{1,2}), and the derivative with respect to it."""
+    entry_derivative: str = ""
+    entry_index: tuple[int, ...] = ()
+    """The entry's indices as the model counts them (from 0 in Deng and Finlayson, from 1 elsewhere)."""
     vector_loss: bool = False
     """The differentiated value is a vector (--loss o[0]): the answer is its Jacobian, over vec of the variable."""
     edge_symbol: str = r"D(a \rightarrow b)"
@@ -219,9 +227,24 @@ def _document(derivation: Derivation, check: CheckReport | None, value: Value | 
         jacobians_by_step=jacobians_by_step,
         scalar=graph.model.scalar,
         vector_loss=derivation.vector_loss,
+        entry=_entry_fields(derivation, printer)[0],
+        entry_derivative=_entry_fields(derivation, printer)[1],
+        entry_index=tuple(i + derivation.model.first_time() for i in derivation.entry or ()),
         edge_symbol=NOTATION_WORDS[notation]["edge_symbol"],
         back_symbol=NOTATION_WORDS[notation]["back_symbol"],
     )
+
+
+def _entry_fields(derivation: Derivation, printer: NotationPrinter) -> tuple[str, str]:
+    """--wrt W[i,j]: the entry as the model counts it (W_{0,0} in Deng and Finlayson, W_{1,1} elsewhere), and the
+    derivative with respect to it."""
+    if derivation.entry is None:
+        return "", ""
+    first = derivation.model.first_time()
+    base = printer.ident(derivation.wrt)
+    index = ",".join(str(i + first) for i in derivation.entry)
+    entry = f"{{{base}}}_{{{index}}}" if "_" in base else f"{base}_{{{index}}}"
+    return entry, rf"\frac{{\partial {printer.ident(derivation.loss)}}}{{\partial {entry}}}"
 
 
 NOTATION_WORDS = {

@@ -327,6 +327,9 @@ def to_json(document: Document) -> str:
         "notes": list(document.notes),
         "value": _value_json(document),
         **_worked_json(document),
+        "entry": None if not document.entry else {
+            "index": list(document.entry_index), "latex": document.entry,
+            "value": None if document.value is None else document.value.entry_numbers},
         "depends_on": None if not document.depends_on else {
             "node": document.depends_on,
             "jacobians": [{"symbol": symbol, "changes": changes, "reads": list(reads)}

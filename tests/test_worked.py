@@ -259,3 +259,25 @@ def test_deng_and_finlayson_3_5_the_column_of_w00_is_zero():
                          str(EXAMPLES / "deng-002.json"), "-f", "json"))
     jacobian = np.array(data["value"]["values"])
     assert jacobian.shape == (2, 4) and np.allclose(jacobian[:, 0], 0) and not np.allclose(jacobian[:, 2], 0)
+
+
+def test_one_entry_of_a_parameter(tmp_path):
+    """--wrt W[i,j], counted as the model counts: Collins's from 1, Deng and Finlayson's from 0 (their §3.5 asks
+    for ∂o_0/∂W_{0,0}, a column of a Jacobian)."""
+    from helpers import error_line, run
+
+    args = ["derive", "-m", "elman", "-n", "3", "-g", "tanh", "--at", VALUES, "-f", "json"]
+    whole = json.loads(ok(*args))["value"]["values"]
+    entry = json.loads(ok(*args, "--wrt", "W_hx[2,1]"))["entry"]
+    assert entry["index"] == [2, 1] and entry["value"] == whole[1][0] and entry["latex"] == "W^{hx}_{2,1}"
+    assert json.loads(ok(*args, "--wrt", "b_h[2]"))["entry"]["value"] == \
+        json.loads(ok(*args, "--wrt", "b_h"))["value"]["values"][1]
+    deng = json.loads(ok("derive", "-m", "deng", "-n", "1", "--wrt", "W[0,1]", "--loss", "o[0]", "-g", "relu",
+                         "--at", str(EXAMPLES / "deng-002.json"), "-f", "json"))
+    assert deng["entry"]["value"] == [row[2] for row in deng["value"]["values"]]  # vec order: W[0,1] is third
+    assert "give W_hx[i,j]" in error_line(run(*args, "--wrt", "W_hx[1]"))
+    assert "is outside W_hx, which is 2 x 2" in error_line(run(*args, "--wrt", "W_hx[3,1]"))
+    assert "counts entries from 1" in error_line(run(*args, "--wrt", "W_hx[0,1]"))
+    text = ok("derive", "-m", "elman", "-n", "3", "--wrt", "W_hh[1,2]", "-g", "tanh", "--at", VALUES, "--standalone")
+    assert r"\paragraph{One entry.} $\frac{\partial o}{\partial W^{hh}_{1,2}}$ is the entry" in text
+    compile_latex(tmp_path, text)
