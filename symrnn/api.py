@@ -177,7 +177,7 @@ def _with_figure(document: Document | Whole, result: Result) -> Document | Whole
                          f"leave it out for n = {result.steps}")
     picture = layout(result.graph, result.wrt, result.loss)
     return replace(document, figure_tikz=tikz(picture), figure_mermaid=mermaid(picture),
-                   figure_caption=picture.caption_latex)
+                   figure_caption=picture.caption)
 
 
 def render(result: Result | Document | Whole, fmt: Format = "latex", *, standalone: bool = False,

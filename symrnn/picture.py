@@ -51,8 +51,7 @@ class Picture:
     arrows: tuple[Arrow, ...]
     columns: int
     caption: str
-    caption_latex: str
-    """The caption with the model's symbols as LaTeX math."""
+    """What the picture shows and leaves out, with the model's symbols as LaTeX math."""
 
 
 def layout(graph: Graph, wrt: str, loss: str) -> Picture:
@@ -79,14 +78,10 @@ def layout(graph: Graph, wrt: str, loss: str) -> Picture:
         places.append(Place(node.ident, latex, _plain(latex), column, row, node.ident in on_path))
     drawn = tuple(Arrow(a, b, a in on_path and b in on_path) for a, b in arrows)
     left_out = [p for p in model.param_names if p != wrt]
-    steps = f"{graph.steps} step{'' if graph.steps == 1 else 's'}"
-    caption = (f"The graph of {model.name} unrolled for n = {steps}; the paths from {wrt} to {loss} are drawn thick"
-               + (f"; the parameters {', '.join(left_out)} are not drawn." if left_out else "."))
     math = lambda ident: f"${printer.ident(ident)}$"  # noqa: E731 - a local alias
-    caption_latex = (f"The graph unrolled for $n = {graph.steps}$; the paths from {math(wrt)} to {math(loss)} are "
-                     f"drawn thick" + (f"; the parameters {', '.join(map(math, left_out))} are not drawn."
-                                       if left_out else "."))
-    return Picture(tuple(places), drawn, graph.steps + 2, caption, caption_latex)
+    caption = (f"The graph unrolled for $n = {graph.steps}$; the paths from {math(wrt)} to {math(loss)} are drawn "
+               f"thick" + (f"; the parameters {', '.join(map(math, left_out))} are not drawn." if left_out else "."))
+    return Picture(tuple(places), drawn, graph.steps + 2, caption)
 
 
 def _rows(graph: Graph) -> dict[str, int]:
