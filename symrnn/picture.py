@@ -137,17 +137,28 @@ COLUMN_CM, ROW_CM = 2.4, 1.4
 
 
 def tikz(picture: Picture) -> str:
-    """A tikzpicture (needs \\usepackage{tikz}): explicit coordinates, the paths thick and coloured."""
+    """A tikzpicture (needs \\usepackage{tikz}): explicit coordinates, the paths thick and coloured. A parameter is
+    drawn where it is read, as a short labelled arrow into each node that reads it (one box at the side with an
+    arc to every step would cross the whole picture)."""
     lines = [r"\begin{tikzpicture}[>=stealth, every node/.style={inner sep=2pt, font=\small},",
              r"  var/.style={draw, rounded corners=2pt, minimum width=1.1cm, minimum height=0.6cm},",
              rf"  on/.style={{draw={_tikz_colour()}, very thick}}, off/.style={{draw=black!35}}]"]
+    parameters = {place.ident for place in picture.places if place.column == 0}
     for place in picture.places:
+        if place.ident in parameters:
+            continue
         style = "var, on" if place.on_path else "var, off"
         lines.append(rf"  \node[{style}] ({_name(place.ident)}) at ({place.column * COLUMN_CM:.1f}, "
                      rf"{place.row * ROW_CM:.1f}) {{${place.latex}$}};")
     where = {place.ident: place for place in picture.places}
     for arrow in picture.arrows:
-        style = ("->, on" if arrow.on_path else "->, off") + _bend(where[arrow.source], where[arrow.target])
+        style = "->, on" if arrow.on_path else "->, off"
+        if arrow.source in parameters:
+            label = rf"node[pos=0, left, inner sep=1pt, font=\footnotesize] {{${where[arrow.source].latex}$}}"
+            lines.append(rf"  \draw[{style}] ([xshift=-0.75cm, yshift=-0.25cm]{_name(arrow.target)}.south west) "
+                         rf"-- ({_name(arrow.target)}.south west) {label};")
+            continue
+        style += _bend(where[arrow.source], where[arrow.target])
         lines.append(rf"  \draw[{style}] ({_name(arrow.source)}) to ({_name(arrow.target)});")
     bottom = min(place.row for place in picture.places) - 0.8
     for column in range(1, picture.columns - 1):
@@ -158,10 +169,7 @@ def tikz(picture: Picture) -> str:
 
 
 def _bend(source: Place, target: Place) -> str:
-    """Curves that keep edges off one another: the variable's edges arc below its row (they run beside the
-    transitions h^{(t)} → h^{(t+1)}); an edge to another row and step bends a little."""
-    if source.column == 0:
-        return ", bend right=22"
+    """Curves that keep edges off one another: an edge to another row and step bends a little."""
     if source.row != target.row and source.column != target.column:
         return ", bend left=8"
     return ""
