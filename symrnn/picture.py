@@ -4,7 +4,8 @@ of the paths from the variable to the loss highlighted.
 ``layout`` is pure data; ``tikz``, ``dot`` and ``mermaid`` write it in three languages (``svg`` runs Graphviz's dot
 on the dot text). Rows, bottom to top: the inputs, then every state and per-step value in the order the model's step
 defines them, then the readout; columns: the steps, with the readout after the last and the variable, when it is a
-parameter, before the first. Parameters other than the variable are left out: each would add an edge to every step.
+parameter, before the first (TikZ draws it instead as a short labelled arrow into each node that reads it).
+Parameters other than the variable are left out: each would add an edge to every step.
 """
 
 from __future__ import annotations
