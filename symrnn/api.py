@@ -129,7 +129,7 @@ def evaluate(result: Result, values: Mapping | str | os.PathLike, *, digits: int
     return found if isinstance(result, Gradient) else found[0]
 
 
-def document(model: str | Model, steps: int, *, wrt: str | None = None, loss: str | None = None,
+def document(model: str | Model, steps: int | Literal["N"], *, wrt: str | None = None, loss: str | None = None,
              activation: ActivationName = "g", form: Form = "auto", position: int | None = None,
              layers: int | None = None, readout: ReadoutName | None = None, max_paths: int = MAX_PATHS,
              check: bool = False, seed: int = 0, values: Mapping | str | os.PathLike | None = None,
@@ -141,6 +141,10 @@ def document(model: str | Model, steps: int, *, wrt: str | None = None, loss: st
     such as ``"x[1]"``) says which of the derivation's Jacobians change with that node's value; ``notation``
     "leibniz" writes every edge's Jacobian as ∂b/∂a, as lecture notes do, instead of D(a → b)."""
     validate.choice("--notation", notation, NOTATIONS)
+    if steps == "N":
+        return _general(model, wrt=wrt, loss=loss, activation=activation, form=form, position=position,
+                        layers=layers, readout=readout, notation=notation,
+                        others=dict(check=check, values=values, numbers=numbers, figure=figure, depends_on=depends_on))
     validate.flag("--check", check)
     validate.flag("--figure", figure)
     validate.flag("--numbers", numbers)
@@ -162,6 +166,25 @@ def document(model: str | Model, steps: int, *, wrt: str | None = None, loss: st
             raise InputError("--depends-on looks at the Jacobians of one --wrt NAME, not --wrt all")
         presented = with_sensitivities(presented, result, depends_on)
     return _with_figure(presented, result) if figure else presented
+
+
+def _general(model: str | Model, *, wrt, loss, activation, form, position, layers, readout, notation,
+             others: dict) -> Document:
+    """--steps N: the factored form for a general number of steps (symrnn/general.py)."""
+    from .general import general_document
+
+    asked = [f"--{name.replace('_', '-')}" for name, value in others.items() if value not in (None, False)]
+    if asked:
+        raise InputError(f"--steps N writes the derivation for every N; {', '.join(asked)} "
+                         f"work{'s' if len(asked) == 1 else ''} at a number of steps")
+    if wrt == ALL or form in ("paths", "both"):
+        raise InputError("--steps N gives the factored form of one --wrt NAME (the paths are listed for a number of "
+                         "steps)")
+    found = _model(model, layers, readout)
+    validate.name("--wrt", wrt, found.default_wrt)
+    validate.name("--loss", loss, found.loss)
+    validate.choice("--activation", activation, ACTIVATIONS)
+    return general_document(found, wrt, loss, activation, position, notation)
 
 
 def _with_figure(document: Document | Whole, result: Result) -> Document | Whole:

@@ -13,7 +13,7 @@ import os
 import signal
 import sys
 from contextlib import contextmanager
-from typing import Iterable, Iterator
+from typing import Iterable, Iterator, Literal
 
 import click
 
@@ -172,9 +172,30 @@ def cli() -> None:
     """
 
 
-def model_options(max_steps: int):
-    """The options that say which derivative of which unrolled model: shared by derive and paths."""
-    return lambda command: _with_options(command, _model_option_list(max_steps))
+def model_options(max_steps: int, symbolic: bool = False):
+    """The options that say which derivative of which unrolled model: shared by derive, paths and graph (derive
+    also takes --steps N, a general number of steps)."""
+    return lambda command: _with_options(command, _model_option_list(max_steps, symbolic))
+
+
+class Steps(click.ParamType):
+    """A number of steps from 1 to a bound, or N (a general number of steps)."""
+
+    name = "steps"
+
+    def __init__(self, maximum: int) -> None:
+        self.maximum = maximum
+
+    def convert(self, value, param, ctx):
+        if value == "N" or isinstance(value, int):
+            return value
+        try:
+            number = int(value)
+        except ValueError:
+            self.fail(f"{value!r} is not a number of steps (1 to {self.maximum}) or N", param, ctx)
+        if not 1 <= number <= self.maximum:
+            self.fail(f"{number} is not in the range 1<=x<={self.maximum} (or N)", param, ctx)
+        return number
 
 
 def _with_options(command, options: list):
@@ -183,13 +204,15 @@ def _with_options(command, options: list):
     return command
 
 
-def _model_option_list(max_steps: int) -> list:
+def _model_option_list(max_steps: int, symbolic: bool = False) -> list:
+    steps_help = f"Time steps to unroll (1 to {max_steps})" + (
+        "; N writes the factored form for a general number of steps N." if symbolic else ".")
     return [
         click.option("--model", "-m", metavar="NAME|FILE", default="elman", show_default=True,
                      help=f"A built-in model ({', '.join(MODELS)}; 'symrnn models' shows their equations) or a "
                           "model file, NAME.yaml (see the README's model files)."),
-        click.option("--steps", "-n", type=click.IntRange(1, max_steps), default=3, show_default=True,
-                     help=f"Time steps to unroll (1 to {max_steps})."),
+        click.option("--steps", "-n", type=Steps(max_steps) if symbolic else click.IntRange(1, max_steps), default=3,
+                     show_default=True, help=steps_help),
         click.option("--wrt", metavar="NAME",
                      help="Differentiate with respect to a parameter (elman: W_hx, W_hh, b_h, h_0, V, gamma; "
                           "'symrnn models' lists every model's), an input x[t] or a hidden node h[t]; 'all' "
@@ -210,7 +233,7 @@ def _model_option_list(max_steps: int) -> list:
 
 
 @cli.command()
-@model_options(MAX_STEPS)
+@model_options(MAX_STEPS, symbolic=True)
 @click.option("--activation", "-g", type=click.Choice(list(ACTIVATIONS)), default="g", show_default=True,
               help="Transfer function: the generic g of the exercise, or a concrete one; relu-active is ReLU "
                    "with every unit assumed active (ReLU' = 1), also for a model whose ReLU is fixed.")
@@ -253,8 +276,8 @@ def _model_option_list(max_steps: int) -> list:
                    f"most {AUTO_PATHS}, else factored.")
 @click.option("--max-paths", type=click.IntRange(1, MAX_PATHS_LIMIT), default=MAX_PATHS, show_default=True,
               help=f"Refuse to list more paths than this (at most {MAX_PATHS_LIMIT:,}).")
-def derive(model: str, steps: int, wrt: str | None, loss: str | None, position: int | None, layers: int | None,
-           readout: ReadoutName | None, activation: ActivationName,
+def derive(model: str, steps: int | Literal["N"], wrt: str | None, loss: str | None, position: int | None,
+           layers: int | None, readout: ReadoutName | None, activation: ActivationName,
            fmt: str, standalone: bool, output: str | None, template_dir: str | None, check: bool, seed: int,
            values: str | None, notation: Notation, depends_on: str | None, figure: bool | None, numbers: bool,
            digits: int, form: Form, max_paths: int) -> None:
@@ -374,11 +397,12 @@ FIGURE_STEPS = 6
 """Up to this many steps a standalone LaTeX document draws the unrolled graph unless told not to."""
 
 
-def _figure(asked: bool | None, standalone: bool, steps: int, wrt: str | None, fmt: str) -> bool:
-    """--figure as given, or by default: on for a standalone LaTeX document of one variable and n <= 6."""
+def _figure(asked: bool | None, standalone: bool, steps: int | Literal["N"], wrt: str | None, fmt: str) -> bool:
+    """--figure as given, or by default: on for a standalone LaTeX document of one variable and n <= 6 (not for
+    --steps N, which has no graph to draw)."""
     if asked is not None:
         return asked
-    return standalone and fmt == "latex" and steps <= FIGURE_STEPS and wrt != "all"
+    return standalone and fmt == "latex" and isinstance(steps, int) and steps <= FIGURE_STEPS and wrt != "all"
 
 
 def _paths_text(report: dict, count_only: bool) -> Iterator[str]:

@@ -140,6 +140,12 @@ class Document:
     entry: str = ""
     """--wrt W[i,j]: the entry's LaTeX (W_{1,2}), and the derivative with respect to it."""
     entry_derivative: str = ""
+    holds_from: int = 1
+    """--steps N: the smallest N the general form holds for (below it, the boundary steps meet), and the largest
+    it was checked at."""
+    holds_to: int = 0
+    path_formula: str = ""
+    """--steps N: the number of paths as a formula in N (empty when no simple one fits)."""
     entry_index: tuple[int, ...] = ()
     """The entry's indices as the model counts them (from 0 in Deng and Finlayson, from 1 elsewhere)."""
     vector_loss: bool = False
@@ -279,22 +285,24 @@ def _all_jacobians(derivation: Derivation) -> tuple:
     return tuple(found.items())
 
 
-def by_step(graph: Graph, jacobians: tuple[tuple[JEdge, Jac], ...], notation: str = "jacobian"
-            ) -> tuple[Equation, ...]:
+def by_step(graph: Graph, jacobians: tuple[tuple[JEdge, Jac], ...], notation: str = "jacobian",
+            single: NotationPrinter | None = None, phrase=None) -> tuple[Equation, ...]:
     """Each Jacobian once, in order of first use, except that those which differ only in their step are
     written once with t and the steps they hold for: D(h^{(t-1)} \\rightarrow h^{(t)}) = ..., t = 2, ..., n.
     An edge's step is its target's (its source's when the target is outside time); an edge at a boundary
-    (h^{0} \\rightarrow h^{(1)}) reads differently with t, and so keeps a line of its own."""
-    printers: dict[int | None, NotationPrinter] = {None: NotationPrinter(graph, notation=notation)}
+    (h^{0} \\rightarrow h^{(1)}) reads differently with t, and so keeps a line of its own. ``single`` prints a line
+    of its own and ``phrase`` the steps (``--steps N`` writes both with N)."""
+    printers: dict[int | None, NotationPrinter] = {None: single or NotationPrinter(graph, notation=notation)}
     groups: dict[tuple[str, str], list[tuple[int | None, JEdge, Jac]]] = {}
     for edge, formula in jacobians:
         step = _edge_step(graph, edge)
         if step not in printers:
-            printers[step] = NotationPrinter(graph, at=step, notation=notation)
+            printers[step] = type(printers[None])(graph, at=step, notation=notation)
         printer = printers[step]
         groups.setdefault((printer.doprint(edge), printer.doprint(formula)), []).append((step, edge, formula))
     single = printers[None]
-    return tuple(Equation(*key, note=_steps_phrase([step for step, _, _ in members if step is not None]))
+    phrase = phrase or _steps_phrase
+    return tuple(Equation(*key, note=phrase([step for step, _, _ in members if step is not None]))
                  if len(members) > 1
                  else Equation(single.doprint(members[0][1]), single.doprint(members[0][2]))
                  for key, members in groups.items())
