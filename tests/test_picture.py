@@ -3,8 +3,11 @@ it draws an edge to, TikZ compiles, dot renders, and documents carry the picture
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
+import subprocess
+from pathlib import Path
 
 import pytest
 
@@ -63,3 +66,32 @@ def test_documents_carry_the_picture_when_asked_and_by_default_when_standalone(t
     assert "--figure draws the paths of one --wrt NAME" in error_line(
         run("derive", "-m", "elman", "-n", "3", "--wrt", "all", "--figure"))
     assert "--standalone wraps TikZ" in error_line(run("graph", "-f", "dot", "--standalone"))
+
+
+MERMAID = Path(__file__).resolve().parent / "mermaid"
+REQUIRE_MERMAID = os.environ.get("SYMRNN_REQUIRE_MERMAID") == "1"
+"""CI installs Mermaid's parser (npm ci in tests/mermaid) and sets this: missing, it is a failure, not a skip."""
+
+
+def test_every_mermaid_flowchart_parses_with_mermaids_own_parser(tmp_path):
+    node = shutil.which("node")
+    if node is None or not (MERMAID / "node_modules" / "mermaid").is_dir():
+        if REQUIRE_MERMAID:
+            pytest.fail("SYMRNN_REQUIRE_MERMAID=1 but no node or no tests/mermaid/node_modules (npm ci there)")
+        pytest.skip("Mermaid's parser is not installed (node, and npm ci in tests/mermaid)")
+    files = []
+    for name in sorted(MODELS):
+        path = tmp_path / f"{name}.mmd"
+        path.write_text(ok("graph", "-m", name, "-n", "3", "-f", "mermaid"), encoding="utf-8")
+        files.append(path)
+    markdown = ok("derive", "-m", "stacked-birnn", "-n", "2", "--figure", "-f", "markdown")
+    block = markdown.split("```mermaid\n")[1].split("```")[0]
+    (tmp_path / "figure.mmd").write_text(block, encoding="utf-8")
+    files.append(tmp_path / "figure.mmd")
+    parsed = subprocess.run([node, str(MERMAID / "parse.mjs"), *map(str, files)], capture_output=True, text=True,
+                            timeout=300)
+    assert parsed.returncode == 0, parsed.stderr
+    (tmp_path / "broken.mmd").write_text("flowchart LR\n  a -->\n", encoding="utf-8")
+    broken = subprocess.run([node, str(MERMAID / "parse.mjs"), str(tmp_path / "broken.mmd")], capture_output=True,
+                            text=True, timeout=300)
+    assert broken.returncode == 1 and "Parse error" in broken.stderr
