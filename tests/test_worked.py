@@ -75,6 +75,63 @@ def torch_gru_pass(instance, steps: int):
     return states, l, o
 
 
+def torch_lstm_pass(instance, steps: int):
+    """PyTorch's own LSTMCell with lstm-torch's weights copied in: every h^{(t)} and c^{(t)} (gradients retained)."""
+    a = {k: torch.tensor(v, dtype=torch.float64) for k, v in instance.arrays.items()}
+    cell = torch.nn.LSTMCell(instance.sizes["d"], instance.sizes["m"]).double()
+    with torch.no_grad():
+        cell.weight_ih.copy_(torch.cat([a[f"W_i{g}"] for g in "ifgo"]))
+        cell.weight_hh.copy_(torch.cat([a[f"W_h{g}"] for g in "ifgo"]))
+        cell.bias_ih.copy_(torch.cat([a[f"b_i{g}"] for g in "ifgo"]))
+        cell.bias_hh.copy_(torch.cat([a[f"b_h{g}"] for g in "ifgo"]))
+    states, h, c = {}, a["h_0"][None, :], a["c_0"][None, :]
+    for t in range(steps):
+        h, c = cell(a["x"][t][None, :], (h, c))
+        h.retain_grad()
+        c.retain_grad()
+        states[f"h[{t + 1}]"], states[f"c[{t + 1}]"] = h, c
+    loss = -torch.log_softmax(a["V"] @ h[0] + a["gamma"], dim=0)[instance.labels["y"] - 1]
+    loss.backward()
+    return states, loss
+
+
+def torch_elman_pass(instance, steps: int):
+    """PyTorch's own RNNCell (tanh) with elman's weights copied in: every h^{(t)} (gradients retained)."""
+    a = {k: torch.tensor(v, dtype=torch.float64) for k, v in instance.arrays.items()}
+    cell = torch.nn.RNNCell(instance.sizes["d"], instance.sizes["m"], dtype=torch.float64)
+    with torch.no_grad():
+        cell.weight_ih.copy_(a["W_hx"])
+        cell.weight_hh.copy_(a["W_hh"])
+        cell.bias_ih.copy_(a["b_h"])
+        cell.bias_hh.zero_()
+    states, h = {}, a["h_0"]
+    for t in range(steps):
+        h = cell(a["x"][t], h)
+        h.retain_grad()
+        states[f"h[{t + 1}]"] = h
+    loss = -torch.log_softmax(a["V"] @ h + a["gamma"], dim=0)[instance.labels["y"] - 1]
+    loss.backward()
+    return states, loss
+
+
+@pytest.mark.parametrize("name, wrt, activation, run_torch", [("lstm-torch", "W_hf", "g", torch_lstm_pass),
+                                                               ("elman", "W_hh", "tanh", torch_elman_pass)])
+@pytest.mark.parametrize("steps", [1, 3, 5])
+def test_forward_and_backward_equal_pytorchs_own_cells(name, wrt, activation, run_torch, steps):
+    """Every state PyTorch's cell computes, and its retained .grad, equal the forward and backward values."""
+    model = get_model(name)
+    instance = random_instance(model, steps, np.random.default_rng(20 + steps))
+    forward, backward = worked(symrnn.derive(model, steps, wrt=wrt, activation=activation, form="factored"),
+                               instance)
+    states, loss = run_torch(instance, steps)
+    by_ident, grads = {v.ident: np.asarray(v.numbers) for v in forward}, {v.ident: v.numbers for v in backward}
+    for ident, tensor in states.items():
+        assert np.allclose(by_ident[ident], tensor.detach().numpy().ravel(), rtol=1e-12, atol=1e-14), ident
+        assert ident in grads, ident
+        assert np.allclose(grads[ident], tensor.grad.numpy().ravel(), rtol=1e-9, atol=1e-12), ident
+    assert np.isclose(by_ident[model.loss], loss.item(), rtol=1e-12)
+
+
 @pytest.mark.parametrize("steps", [1, 3, 5])
 def test_gru_torch_forward_and_backward_equal_pytorchs_own_cell(steps):
     model = get_model("gru-torch")
