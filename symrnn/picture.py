@@ -19,6 +19,7 @@ from .errors import InputError
 from .expr import Node, Param
 from .graph import Graph
 from .latex import NotationPrinter
+from .paths import count_paths, list_paths
 
 FORMATS = ("tikz", "dot", "mermaid", "svg")
 
@@ -44,6 +45,9 @@ class Arrow:
     source: str
     target: str
     on_path: bool
+    numbers: str = ""
+    """On an edge leaving the variable: the numbers of the paths that begin with it, as the path form lists them
+    (1-16, 20), when there are at most NUMBERED_PATHS paths."""
 
 
 @dataclass(frozen=True)
@@ -77,12 +81,38 @@ def layout(graph: Graph, wrt: str, loss: str) -> Picture:
             column, row = value.time, rows[value.name]
         latex = printer.symbol(value)
         places.append(Place(node.ident, latex, _plain(latex), column, row, node.ident in on_path))
-    drawn = tuple(Arrow(a, b, a in on_path and b in on_path) for a, b in arrows)
+    starts = _path_numbers(graph, wrt, loss)
+    drawn = tuple(Arrow(a, b, a in on_path and b in on_path, starts.get((a, b), "")) for a, b in arrows)
     left_out = [p for p in model.param_names if p != wrt]
     math = lambda ident: f"${printer.ident(ident)}$"  # noqa: E731 - a local alias
     caption = (f"The graph unrolled for $n = {graph.steps}$; the paths from {math(wrt)} to {math(loss)} are drawn "
                f"thick" + (f"; the parameters {', '.join(map(math, left_out))} are not drawn." if left_out else "."))
     return Picture(tuple(places), drawn, graph.steps + 2, caption)
+
+
+NUMBERED_PATHS = 64
+"""Up to this many paths (the path form's own bound) the edges leaving the variable carry the paths' numbers."""
+
+
+def _path_numbers(graph: Graph, wrt: str, loss: str) -> dict[tuple[str, str], str]:
+    """For each edge leaving ``wrt``, the numbers (in the path form's order) of the paths that begin with it."""
+    if count_paths(graph, wrt, loss) > NUMBERED_PATHS:
+        return {}
+    starts: dict[tuple[str, str], list[int]] = {}
+    for number, path in enumerate(list_paths(graph, wrt, loss), 1):
+        starts.setdefault((path[0], path[1]), []).append(number)
+    return {edge: _runs(numbers) for edge, numbers in starts.items()}
+
+
+def _runs(numbers: list[int]) -> str:
+    """1, 2, 3, 4, 7 as 1-4, 7 (a run of three or more joined)."""
+    runs: list[list[int]] = []
+    for number in numbers:
+        if runs and number == runs[-1][-1] + 1:
+            runs[-1].append(number)
+        else:
+            runs.append([number])
+    return ", ".join(f"{run[0]}-{run[-1]}" if len(run) > 2 else ", ".join(map(str, run)) for run in runs)
 
 
 def _rows(graph: Graph) -> dict[str, int]:
@@ -156,17 +186,26 @@ def tikz(picture: Picture) -> str:
         style = "->, on" if arrow.on_path else "->, off"
         if arrow.source in parameters:
             label = rf"node[pos=0, left, inner sep=1pt, font=\footnotesize] {{${where[arrow.source].latex}$}}"
+            if arrow.numbers:
+                label += (rf" node[pos=0.45, above, sloped, inner sep=1pt, font=\scriptsize] "
+                          rf"{{{_dashes(arrow.numbers)}}}")
             lines.append(rf"  \draw[{style}] ([xshift=-0.75cm, yshift=-0.25cm]{_name(arrow.target)}.south west) "
                          rf"-- ({_name(arrow.target)}.south west) {label};")
             continue
         style += _bend(where[arrow.source], where[arrow.target])
-        lines.append(rf"  \draw[{style}] ({_name(arrow.source)}) to ({_name(arrow.target)});")
+        label = rf" node[midway, above, sloped, font=\scriptsize] {{{_dashes(arrow.numbers)}}}" if arrow.numbers else ""
+        lines.append(rf"  \draw[{style}] ({_name(arrow.source)}) to{label} ({_name(arrow.target)});")
     bottom = min(place.row for place in picture.places) - 0.8
     for column in range(1, picture.columns - 1):
         at = f"({column * COLUMN_CM:.1f}, {bottom * ROW_CM:.1f})"
         lines.append(rf"  \node[text=black!50, font=\footnotesize] at {at} {{$t = {column}$}};")
     lines.append(r"\end{tikzpicture}")
     return "\n".join(lines) + "\n"
+
+
+def _dashes(numbers: str) -> str:
+    """1-16 with TeX's en dash, 1--16."""
+    return numbers.replace("-", "--")
 
 
 def _bend(source: Place, target: Place) -> str:
@@ -193,8 +232,10 @@ def dot(picture: Picture) -> str:
         colour = f', color="{HIGHLIGHT}", penwidth=2' if place.on_path else ""
         lines.append(f'  {_name(place.ident)} [label="{place.text}"{colour}];')
     for arrow in picture.arrows:
-        colour = f' [color="{HIGHLIGHT}", penwidth=2.5]' if arrow.on_path else ""
-        lines.append(f"  {_name(arrow.source)} -> {_name(arrow.target)}{colour};")
+        attributes = ([f'color="{HIGHLIGHT}", penwidth=2.5'] if arrow.on_path else []) + (
+            [f'label="{arrow.numbers}", fontsize=9'] if arrow.numbers else [])
+        lines.append(f"  {_name(arrow.source)} -> {_name(arrow.target)}"
+                     + (f" [{', '.join(attributes)}]" if attributes else "") + ";")
     lines.append("}")
     return "\n".join(lines) + "\n"
 
@@ -210,7 +251,8 @@ def mermaid(picture: Picture) -> str:
         lines.append(f'  subgraph c{column}["{title}"]')
         lines += [f'    {_name(p.ident)}["{p.text}"]' for p in sorted(members, key=lambda p: -p.row)]
         lines.append("  end")
-    lines += [f"  {_name(a.source)} --> {_name(a.target)}" for a in picture.arrows]
+    lines += [f"  {_name(a.source)} -->{f'|{_mermaid_text(a.numbers)}|' if a.numbers else ''} {_name(a.target)}"
+              for a in picture.arrows]
     highlighted = [str(i) for i, arrow in enumerate(picture.arrows) if arrow.on_path]
     if highlighted:
         lines.append(f"  linkStyle {','.join(highlighted)} stroke:{HIGHLIGHT},stroke-width:3px")
@@ -219,6 +261,11 @@ def mermaid(picture: Picture) -> str:
         lines.append(f"  classDef onpath stroke:{HIGHLIGHT},stroke-width:3px")
         lines.append(f"  class {','.join(on)} onpath")
     return "\n".join(lines) + "\n"
+
+
+def _mermaid_text(text: str) -> str:
+    """A link label Mermaid reads as text (numbers with commas, quoted)."""
+    return f'"{text}"'
 
 
 def svg(picture: Picture) -> str:

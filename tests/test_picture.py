@@ -28,12 +28,25 @@ def test_the_thick_edges_are_the_edges_of_the_paths(name):
     assert {p.ident for p in picture.places if p.on_path} == {node for edge in on_paths for node in edge}
     text = mermaid(picture)
     declared = set(re.findall(r"^\s+(n_\w+)\[", text, re.M))
-    linked = re.findall(r"^\s+(n_\w+) --> (n_\w+)$", text, re.M)
+    linked = re.findall(r'^\s+(n_\w+) -->(?:\|"[\d, -]+"\|)? (n_\w+)$', text, re.M)
     assert len(linked) == len(picture.arrows) and {n for pair in linked for n in pair} <= declared
     styled = re.search(r"linkStyle ([\d,]+) ", text)
     assert styled is not None and len(styled.group(1).split(",")) == sum(a.on_path for a in picture.arrows)
     assert dot(picture).count("penwidth=2.5") == sum(a.on_path for a in picture.arrows)
     assert tikz(picture).count(r"\draw[->, on") == sum(a.on_path for a in picture.arrows)
+    paths = list(list_paths(graph, model.default_wrt, model.loss))
+    numbered = {number: arrow for arrow in picture.arrows for number in _numbers(arrow.numbers)}
+    assert sorted(numbered) == list(range(1, len(paths) + 1))  # each path numbered once, on its first edge
+    assert all(paths[n - 1][:2] == (arrow.source, arrow.target) for n, arrow in numbered.items())
+
+
+def _numbers(text: str) -> list[int]:
+    """1-4, 7 as [1, 2, 3, 4, 7]."""
+    found = []
+    for part in filter(None, text.split(", ")):
+        first, _, last = part.partition("-")
+        found += list(range(int(first), int(last or first) + 1))
+    return found
 
 
 @pytest.mark.parametrize("name, wrt", [("gru", "U_z"), ("stacked-birnn", "W_hx"), ("tagger", "W_by"),
