@@ -52,7 +52,7 @@ def general_step(time: int, steps: int) -> str:
 
 
 def general_phrase(steps: list[int], last: int) -> str:
-    """t = N-1, \\dots, 1 for the steps a line holds at, written for a general N."""
+    """t = N-1, \\dots, 1 for the steps a line holds at (shown at ``last`` concrete steps), written for a general N."""
     ordered = sorted(steps)
     if len(ordered) > 1 and ordered == list(range(ordered[0], ordered[-1] + 1)):
         return rf"t = {general_step(ordered[0], last)}, \dots, {general_step(ordered[-1], last)}"
@@ -81,9 +81,9 @@ def _at(derivation: Derivation, notation: str) -> Document:
     recursions, lines = _recursions(derivation, notation, last)
     return replace(
         concrete, steps=SYMBOL,  # type: ignore[arg-type]
-        derivative=concrete.derivative,
         equations=model_equations(graph.model, printer, printer.last),
-        path_count=-1, path_formula=path_formula(graph.model, derivation.wrt, derivation.loss, graph.activation),
+        path_count=-1,  # no one number: the formula, where one fits, says it
+        path_formula=path_formula(graph.model, derivation.wrt, derivation.loss, graph.activation),
         recursions=recursions, recursion_lines=lines, factored=_terms(derivation, notation, last),
         jacobians_by_step=by_step(graph, _jacobians(derivation), notation, single=printer,
                                   phrase=lambda steps: general_phrase(steps, last)),
