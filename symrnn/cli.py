@@ -215,11 +215,13 @@ def _model_option_list(max_steps: int, symbolic: bool = False) -> list:
                      show_default=True, help=steps_help),
         click.option("--wrt", metavar="NAME",
                      help="Differentiate with respect to a parameter (elman: W_hx, W_hh, b_h, h_0, V, gamma; "
-                          "'symrnn models' lists every model's), an input x[t] or a hidden node h[t]; 'all' "
+                          "'symrnn models' lists every model's), one entry of it (W_hx[1,2]), an input x[t] or a "
+                          "hidden node h[t]; 'all' "
                           "(derive only) gives every parameter's gradient with one shared recursion.  "
                           "[default: the model's default_wrt, W_hx for elman]"),
         click.option("--loss", metavar="NODE",
-                     help="The scalar to differentiate, such as a per-step loss L[2].  [default: the model's loss]"),
+                     help="The value to differentiate, such as a per-step loss L[2]; a vector (o[0], l) gives its "
+                          "Jacobian.  [default: the model's loss]"),
         click.option("--position", "-i", type=click.IntRange(1), metavar="I",
                      help="For a readout at a position (birnn): the step i it looks at.  [default: the last, n]"),
         click.option("--layers", "-L", type=click.IntRange(1), metavar="L",
@@ -292,6 +294,8 @@ def derive(model: str, steps: int | Literal["N"], wrt: str | None, loss: str | N
     \b
     symrnn derive -m elman -n 3                     Collins's Question 1, path by path
     symrnn derive -m gru -n 5 --wrt all --check     the whole gradient, checked
+    symrnn derive -m elman -n 2 -g tanh --numbers   worked out at round numbers
+    symrnn derive -m deng -n N                      for any number of steps N
     """
     with reporting():
         doc = document(model, steps, wrt=wrt, loss=loss, activation=activation, form=form, position=position,
