@@ -168,6 +168,7 @@ def cli() -> None:
     symrnn derive -n 3 --standalone -o elman.tex       ... as a document for pdflatex
     symrnn derive -n 3 -f markdown --wrt W_hh          ... in Markdown, for another parameter
     symrnn models                                      the built-in models and their notation
+    symrnn graph -n 3 -f mermaid                       the unrolled graph, its paths drawn thick
     symrnn derive -m my-cell.yaml -n 3 --check         your own network, written as a model file (README)
     """
 
