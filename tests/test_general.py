@@ -116,3 +116,10 @@ def test_the_general_document_compiles_and_refuses_what_needs_a_number(tmp_path)
                            (["--form", "paths"], "--steps N gives the factored form"),
                            (["-n", "x"], "is not a number of steps (1 to 200) or N")):
         assert words in error_line(run("derive", "-m", "deng", "-n", "N", *options))
+
+
+@pytest.mark.parametrize("name", ["goodfellow", "gru", "stacked-birnn"])
+def test_general_documents_of_other_models_compile(tmp_path, name):
+    text = ok("derive", "-m", name, "-n", "N", "--standalone")
+    assert r"\sum_{t=1}^{N}" in text and "for every $N" in text
+    compile_latex(tmp_path, text)
