@@ -168,8 +168,8 @@ def document(model: str | Model, steps: int | Literal["N"], *, wrt: str | None =
     return _with_figure(presented, result) if figure else presented
 
 
-def _general(model: str | Model, *, wrt, loss, activation, form, position, layers, readout, notation,
-             others: dict) -> Document:
+def _general(model: str | Model, *, wrt: str | None, loss: str | None, activation: str, form: str,
+             position: int | None, layers: int | None, readout: str | None, notation: str, others: dict) -> Document:
     """--steps N: the factored form for a general number of steps (symrnn/general.py)."""
     from .general import general_document
 

@@ -317,7 +317,7 @@ def model_file_from_sympy(*, name: str, step: Mapping[str, Basic], loss: str,
         writer.in_readout = section == "readout"
         for equation, expr in equations.items():
             _check_name(equation)
-            written = writer.write(sympy.sympify(expr) if isinstance(expr, (int, float)) else expr)
+            written = writer.write(sympy.Number(expr) if isinstance(expr, (int, float)) else expr)
             lines[section].append(f"  {equation} = {written.text}" + ("   # inline" if equation in inline else ""))
             writer.define(equation, expr)
             if section == "step":

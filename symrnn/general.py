@@ -68,8 +68,10 @@ def general_document(model: Model, wrt: str | None, loss: str | None, activation
     if documents[0] != replace(documents[1], version=documents[0].version):
         raise InputError(f"the factored form of {model.name} does not settle into one form for every N (it differs "
                          f"between n = {SAMPLE_STEPS[0]} and n = {SAMPLE_STEPS[1]}); give a number of steps")
-    return replace(documents[0], holds_from=holds_from(documents[0], model, wrt, loss, activation, notation),
-                   holds_to=SAMPLE_STEPS[-1])
+    found = documents[0]
+    return replace(found, holds_from=holds_from(found, model, wrt, loss, activation, notation),
+                   holds_to=SAMPLE_STEPS[-1],
+                   path_formula=path_formula(model, found.wrt, found.loss, activation))
 
 
 def _at(derivation: Derivation, notation: str) -> Document:
@@ -82,8 +84,7 @@ def _at(derivation: Derivation, notation: str) -> Document:
     return replace(
         concrete, steps=SYMBOL,  # type: ignore[arg-type]
         equations=model_equations(graph.model, printer, printer.last),
-        path_count=-1,  # no one number: the formula, where one fits, says it
-        path_formula=path_formula(graph.model, derivation.wrt, derivation.loss, graph.activation),
+        path_count=-1,  # no one number: the formula, where one fits, says it (general_document adds it)
         recursions=recursions, recursion_lines=lines, factored=_terms(derivation, notation, last),
         jacobians_by_step=by_step(graph, _jacobians(derivation), notation, single=printer,
                                   phrase=lambda steps: general_phrase(steps, last)),
@@ -109,8 +110,7 @@ def _recursions(derivation: Derivation, notation: str, last: int) -> tuple[tuple
     groups: dict[tuple, list[int | None]] = {}
     for recursion in factored.recursions:
         step = _step_of(graph.node(recursion.grad.node).value)
-        printer = GeneralPrinter(graph, at=step, notation=notation) if step is not None else \
-            GeneralPrinter(graph, notation=notation)
+        printer = GeneralPrinter(graph, at=step, notation=notation)
         key = (printer.doprint(recursion.grad), printer.doprint(recursion.named), printer.doprint(recursion.expanded),
                sum_lines(recursion.named, printer) + sum_lines(recursion.expanded, printer))
         groups.setdefault(key, []).append(step)
@@ -128,11 +128,11 @@ def _terms(derivation: Derivation, notation: str, last: int) -> tuple[tuple[str,
     graph, factored = derivation.graph, derivation.factored
     assert factored is not None
     absolute = GeneralPrinter(graph, notation=notation)
-    groups: dict[tuple[str, ...], list] = {}
+    groups: dict[tuple[str, ...], list] = {}  # a term's lines relative to its step → (step, term) for each
     for term in factored.terms:
         steps = [_step_of(graph.node(item.node).value) for item in walk(term) if isinstance(item, JGrad)]
         step = steps[0] if steps else None
-        printer = GeneralPrinter(graph, at=step, notation=notation) if step is not None else absolute
+        printer = GeneralPrinter(graph, at=step, notation=notation)
         groups.setdefault(broken_lines(term, printer), []).append((step, term))
     found = []
     for lines, members in groups.items():

@@ -208,6 +208,7 @@ def present(derivation: Derivation, check: CheckReport | None = None, value: Val
 def _document(derivation: Derivation, check: CheckReport | None, value: Value | None,
               jacobians_by_step: tuple[Equation, ...], notation: str = "jacobian") -> Document:
     graph, printer = derivation.graph, NotationPrinter(derivation.graph, notation=notation)
+    entry, entry_derivative = _entry_fields(derivation, printer)
     wrt_node = graph.node(derivation.wrt)
     wrt_latex = printer.ident(derivation.wrt)
     return Document(
@@ -233,8 +234,8 @@ def _document(derivation: Derivation, check: CheckReport | None, value: Value | 
         jacobians_by_step=jacobians_by_step,
         scalar=graph.model.scalar,
         vector_loss=derivation.vector_loss,
-        entry=_entry_fields(derivation, printer)[0],
-        entry_derivative=_entry_fields(derivation, printer)[1],
+        entry=entry,
+        entry_derivative=entry_derivative,
         entry_index=tuple(i + derivation.model.first_time() for i in derivation.entry or ()),
         edge_symbol=NOTATION_WORDS[notation]["edge_symbol"],
         back_symbol=NOTATION_WORDS[notation]["back_symbol"],
