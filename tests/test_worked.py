@@ -13,8 +13,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import symrnn
+import model_oracles
 from helpers import EXAMPLES, VALUES, compile_latex, ok
 from symrnn.catalogue import MODELS, get_model
+from symrnn.models import ZERO
 from symrnn.checking import COMPLEX_STEP, _loss, random_instance
 from symrnn.worked import latex_numbers, worked
 
@@ -145,6 +147,40 @@ def test_gru_torch_forward_and_backward_equal_pytorchs_own_cell(steps):
     grads = {v.ident: np.asarray(v.numbers) for v in backward}
     for t, h in enumerate(states, 1):
         assert np.allclose(grads[f"h[{t}]"], h.grad.numpy(), rtol=1e-9, atol=1e-12), t
+
+
+def _backward_everywhere(model, steps: int, activation: str, instance) -> dict:
+    """∇_v L for every recursion node v: the union of the backward passes from the default variable and from every
+    initial state (together they reach every state of every step)."""
+    starts = [model.default_wrt] + [initial for _, initial in model.initial if initial != ZERO]
+    found = {}
+    for wrt in starts:
+        _, backward = worked(symrnn.derive(model, steps, wrt=wrt, activation=activation, form="factored"), instance)
+        found.update({v.ident: np.asarray(v.numbers) for v in backward})
+    return found
+
+
+@settings(max_examples=40)
+@given(name=st.sampled_from(sorted(MODELS)), steps=st.integers(1, 5), seed=st.integers(0, 2**32 - 1))
+def test_forward_and_backward_equal_pytorchs_intermediate_tensors(name, steps, seed):
+    """Every model written again in PyTorch (tests/model_oracles.py) names its intermediate tensors as symrnn does:
+    each one symrnn's forward pass shows equals PyTorch's, and each backward value equals the retained .grad."""
+    model = get_model(name)
+    activation = "tanh" if "g" in model.functions else "g"
+    instance = random_instance(model, steps, np.random.default_rng(seed))
+    forward, _ = worked(symrnn.derive(model, steps, activation=activation, form="factored"), instance)
+    tape = model_oracles.Tape()
+    loss, _ = model_oracles.torch_gradients(name, instance, activation, keep=tape)
+    shown = {v.ident: np.asarray(v.numbers) for v in forward}
+    assert set(tape) <= set(shown), sorted(set(tape) - set(shown))
+    for ident, tensor in tape.items():
+        assert np.allclose(shown[ident], tensor.detach().numpy(), rtol=1e-12, atol=1e-13), (name, ident)
+    assert np.isclose(shown[model.loss], loss, rtol=1e-12)
+    backward = _backward_everywhere(model, steps, activation, instance)
+    assert backward and set(backward) <= set(tape), sorted(set(backward) - set(tape))
+    for ident, grad in backward.items():
+        assert tape[ident].grad is not None, (name, ident)
+        assert np.allclose(grad, tape[ident].grad.numpy(), rtol=1e-9, atol=1e-12), (name, ident)
 
 
 def test_the_documents_show_both_passes_and_the_json_gives_them_in_each_nodes_shape(tmp_path):
