@@ -15,7 +15,7 @@ from symrnn.catalogue import get_model
 from symrnn.numeric import Instance
 
 Keep = Callable[[str, torch.Tensor], torch.Tensor]
-"""Called with a node's name as symrnn writes it (``h[2]``, ``l``) and the tensor computed for it; returns the tensor."""
+"""Called with a node's name as symrnn writes it (``h[2]``, ``l``) and the tensor computed for it; returns it."""
 
 
 def untaped(ident: str, tensor: torch.Tensor) -> torch.Tensor:

@@ -1,6 +1,6 @@
-"""Worked numbers (--at): the forward pass equals PyTorch's own cells, every backward value equals the derivative of
-the loss with respect to that node (complex steps for every built-in model, PyTorch's retained .grad where PyTorch
-has the cell), and the documents show both passes and compile."""
+"""Worked numbers (--at): the forward pass equals PyTorch's (every built-in model written again in PyTorch, and its
+own RNNCell, GRUCell and LSTMCell), every backward value equals the derivative of the loss with respect to that node
+(complex steps, and PyTorch's retained .grad), and the documents show both passes and compile."""
 
 from __future__ import annotations
 
@@ -13,12 +13,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import symrnn
-import model_oracles
 from helpers import EXAMPLES, VALUES, compile_latex, ok
 from symrnn.catalogue import MODELS, get_model
-from symrnn.models import ZERO
 from symrnn.checking import COMPLEX_STEP, _loss, random_instance
+from symrnn.models import ZERO
 from symrnn.worked import latex_numbers, worked
+
+import model_oracles
 
 GATED = ("gru", "gru-torch", "lstm", "lstm-torch")
 
