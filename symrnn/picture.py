@@ -57,6 +57,11 @@ class Picture:
     columns: int
     caption: str
     """What the picture shows and leaves out, with the model's symbols as LaTeX math."""
+    first_step: int = 1
+    """The time of the first column of steps, as the model counts (0 for a source that counts from 0)."""
+
+    def step_title(self, column: int) -> str:
+        return f"t = {column - 1 + self.first_step}"
 
 
 def layout(graph: Graph, wrt: str, loss: str) -> Picture:
@@ -87,7 +92,7 @@ def layout(graph: Graph, wrt: str, loss: str) -> Picture:
     math = lambda ident: f"${printer.ident(ident)}$"  # noqa: E731 - a local alias
     caption = (f"The graph unrolled for $n = {graph.steps}$; the paths from {math(wrt)} to {math(loss)} are drawn "
                f"thick" + (f"; the parameters {', '.join(map(math, left_out))} are not drawn." if left_out else "."))
-    return Picture(tuple(places), drawn, graph.steps + 2, caption)
+    return Picture(tuple(places), drawn, graph.steps + 2, caption, 1 + model.time_offset)
 
 
 NUMBERED_PATHS = 64
@@ -182,7 +187,8 @@ def tikz(picture: Picture) -> str:
         lines.append(rf"  \node[{style}] ({_name(place.ident)}) at ({place.column * COLUMN_CM:.1f}, "
                      rf"{place.row * ROW_CM:.1f}) {{${place.latex}$}};")
     where = {place.ident: place for place in picture.places}
-    for arrow in picture.arrows:
+    buses, lanes = _buses(picture, parameters), _lanes(picture)
+    for arrow in sorted(picture.arrows, key=lambda a: a.on_path):  # the paths drawn last, over the rest
         style = "->, on" if arrow.on_path else "->, off"
         if arrow.source in parameters:
             label = rf"node[pos=0, left, inner sep=1pt, font=\footnotesize] {{${where[arrow.source].latex}$}}"
@@ -192,15 +198,68 @@ def tikz(picture: Picture) -> str:
             lines.append(rf"  \draw[{style}] ([xshift=-0.75cm, yshift=-0.25cm]{_name(arrow.target)}.south west) "
                          rf"-- ({_name(arrow.target)}.south west) {label};")
             continue
+        source, target = _name(arrow.source), _name(arrow.target)
+        if arrow.source in buses and where[arrow.source].row != where[arrow.target].row:
+            label = rf" node[pos=0.75, above, font=\scriptsize] {{{_dashes(arrow.numbers)}}}" if arrow.numbers else ""
+            lines.append(rf"  \draw[{style}] {buses[arrow.source]}{label} ({target}.west);")
+            continue
+        if (arrow.source, arrow.target) in lanes:
+            lines.append(rf"  \draw[{style}] {lanes[arrow.source, arrow.target]};")
+            continue
         style += _bend(where[arrow.source], where[arrow.target])
         label = rf" node[midway, above, sloped, font=\scriptsize] {{{_dashes(arrow.numbers)}}}" if arrow.numbers else ""
-        lines.append(rf"  \draw[{style}] ({_name(arrow.source)}) to{label} ({_name(arrow.target)});")
+        lines.append(rf"  \draw[{style}] ({source}) to{label} ({target});")
     bottom = min(place.row for place in picture.places) - 0.8
     for column in range(1, picture.columns - 1):
         at = f"({column * COLUMN_CM:.1f}, {bottom * ROW_CM:.1f})"
-        lines.append(rf"  \node[text=black!50, font=\footnotesize] at {at} {{$t = {column}$}};")
+        lines.append(rf"  \node[text=black!50, font=\footnotesize] at {at} {{${picture.step_title(column)}$}};")
     lines.append(r"\end{tikzpicture}")
     return "\n".join(lines) + "\n"
+
+
+BUS_CM, BUS_GAP_CM = 0.45, 0.15
+"""How far right of its node a bus runs down, and how far apart two buses leaving one step run."""
+
+
+def _buses(picture: Picture, parameters: set[str]) -> dict[str, str]:
+    """The start of the path of each node that feeds nodes of the next step in other rows (a gated cell's h^{(t-1)}
+    feeds every gate of step t): out to the right, then down or up a vertical line of its own (a bus) and into
+    each reader from the left, so no edge crosses a label. The path ends in ``|-``, ready for the target."""
+    where = {place.ident: place for place in picture.places}
+    sources = sorted({a.source for a in picture.arrows if a.source not in parameters
+                      and where[a.target].column == where[a.source].column + 1
+                      and where[a.target].row != where[a.source].row}, key=lambda i: (where[i].column, -where[i].row))
+    found: dict[str, str] = {}
+    for ident in sources:
+        shared = sum(1 for other in found if where[other].column == where[ident].column)
+        found[ident] = rf"({_name(ident)}.east) -- ++({BUS_CM + shared * BUS_GAP_CM:.2f}, 0) |-"
+    return found
+
+
+LANE_CM, LANE_GAP_CM = 0.15, 0.1
+"""How far right of a step's nodes its first lane runs, and how far apart its lanes run."""
+
+
+def _lanes(picture: Picture) -> dict[tuple[str, str], str]:
+    """The path of each edge within a step that passes over nodes between (an LSTM's gate i^{(t)} into c^{(t)}):
+    out to the right, along a vertical lane of its target's, and into the target's right side a little low, so it
+    crosses no label. Targets lower down take the inner lanes, so no lane crosses another's end. An input that
+    feeds several rows (x^{(t)} into every gate) runs up one lane on the left instead, into each reader's left side."""
+    where = {place.ident: place for place in picture.places}
+    skipping = [a for a in picture.arrows if where[a.source].column == where[a.target].column
+                and abs(where[a.source].row - where[a.target].row) > 1 and where[a.source].column > 0]
+    found = {(a.source, a.target): rf"({_name(a.source)}.west) -- ++(-{LANE_CM:.2f}, 0) |- "
+                                   rf"([yshift=-4pt]{_name(a.target)}.west)"
+             for a in skipping if where[a.source].row == 0}
+    skipping = [a for a in skipping if where[a.source].row != 0]
+    for arrow in skipping:
+        column, row = where[arrow.target].column, where[arrow.target].row
+        lane = len({where[a.target].row for a in skipping if where[a.target].column == column
+                    and where[a.target].row < row})
+        out = LANE_CM + lane * LANE_GAP_CM
+        found[arrow.source, arrow.target] = (rf"({_name(arrow.source)}.east) -- ++({out:.2f}, 0) |- "
+                                             rf"([yshift=-4pt]{_name(arrow.target)}.east)")
+    return found
 
 
 def _dashes(numbers: str) -> str:
@@ -209,9 +268,12 @@ def _dashes(numbers: str) -> str:
 
 
 def _bend(source: Place, target: Place) -> str:
-    """Curves that keep edges off one another: an edge to another row and step bends a little."""
+    """Curves that keep edges off one another: an edge to another row and step bends a little; one along a row
+    that passes over other steps (L^{(1)} → L) arcs over the nodes between, higher the farther it goes."""
     if source.row != target.row and source.column != target.column:
         return ", bend left=8"
+    if abs(source.column - target.column) > 1:
+        return f", bend left={min(12 * abs(source.column - target.column), 50)}"
     return ""
 
 
@@ -247,7 +309,8 @@ def mermaid(picture: Picture) -> str:
         members = [p for p in picture.places if p.column == column]
         if not members:
             continue
-        title = "parameter" if column == 0 else "readout" if column == picture.columns - 1 else f"t = {column}"
+        title = ("parameter" if column == 0 else "readout" if column == picture.columns - 1
+                 else picture.step_title(column))
         lines.append(f'  subgraph c{column}["{title}"]')
         lines += [f'    {_name(p.ident)}["{p.text}"]' for p in sorted(members, key=lambda p: -p.row)]
         lines.append("  end")

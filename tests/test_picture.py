@@ -15,7 +15,8 @@ from helpers import compile_latex, error_line, ok, run
 from symrnn.catalogue import MODELS, get_model
 from symrnn.graph import unroll
 from symrnn.paths import list_paths
-from symrnn.picture import dot, layout, mermaid, tikz
+from symrnn.picture import COLUMN_CM, ROW_CM, dot, layout, mermaid, tikz
+from symrnn.picture import _name as tikz_name
 
 
 @pytest.mark.parametrize("name", sorted(MODELS))
@@ -38,6 +39,40 @@ def test_the_thick_edges_are_the_edges_of_the_paths(name):
     numbered = {number: arrow for arrow in picture.arrows for number in _numbers(arrow.numbers)}
     assert sorted(numbered) == list(range(1, len(paths) + 1))  # each path numbered once, on its first edge
     assert all(paths[n - 1][:2] == (arrow.source, arrow.target) for n, arrow in numbered.items())
+
+
+@pytest.mark.parametrize("name", sorted(MODELS))
+def test_no_straight_edge_runs_over_another_node(name):
+    """A straight edge (no lane, bus or bend) between two nodes never passes over a third node's box, so no line
+    crosses a label: a gated cell's h^{(t-1)} reaches its gates along a bus, a gate skipping rows along a lane."""
+    model = get_model(name)
+    picture = layout(unroll(model, 4), model.default_wrt, model.loss)
+    straight = re.findall(r"\\draw\[->, (?:on|off)\] \((\w+)\) to(?: node[^(]*)? \((\w+)\);", tikz(picture))
+    by_name = {tikz_name(place.ident): place for place in picture.places}
+    assert straight, "some edges are straight"
+    for source, target in straight:
+        a, b = by_name[source], by_name[target]
+        for place in picture.places:
+            if place.ident not in (a.ident, b.ident) and place.column != 0:
+                assert not _crosses(a, b, place), (name, a.ident, b.ident, place.ident)
+
+
+def _crosses(a, b, box, half_width: float = 0.55 / COLUMN_CM, half_height: float = 0.3 / ROW_CM) -> bool:
+    """Whether the segment from a's centre to b's passes through box's rectangle (in column/row units)."""
+    for k in range(101):
+        x = a.column + (b.column - a.column) * k / 100
+        y = a.row + (b.row - a.row) * k / 100
+        if abs(x - box.column) < half_width and abs(y - box.row) < half_height:
+            return True
+    return False
+
+
+def test_the_steps_are_titled_as_the_model_counts_them():
+    """Deng and Finlayson count from 0: the columns are t = 0, 1, not t = 1, 2."""
+    picture = layout(unroll(get_model("deng"), 2), "W", "L")
+    assert "$t = 0$" in tikz(picture) and "$t = 2$" not in tikz(picture)
+    assert 'subgraph c1["t = 0"]' in mermaid(picture)
+    assert "$t = 1$" in tikz(layout(unroll(get_model("elman"), 2), "W_hx", "o"))
 
 
 def _numbers(text: str) -> list[int]:
