@@ -245,13 +245,16 @@ def _term(graph: Graph, edges: tuple[tuple[str, str], ...], names: dict[tuple, J
     nodes = tuple(e[1] for e in reversed(edges))
     path = (edges[-1][0],) + nodes
     whole = named[0] if len(named) == 1 else JProduct(named)
-    shaped = whole if vector else _shaped(graph.edge[edges[-1]].jacobian, named[:-1])  # a Jacobian has no shape
+    shaped = whole if vector else _shaped(graph, graph.edge[edges[-1]].jacobian, named[:-1])  # a Jacobian: no shape
     return PathTerm(path, whole, expanded, shaped)
 
 
-def _shaped(first: Jac, upstream: tuple[Jac, ...]) -> Jac:
-    """A path's contribution in the variable's own shape: (upstream · first)^T, reshaped."""
-    return in_shape(first, JTranspose(JProduct(upstream)) if upstream else None)
+def _shaped(graph: Graph, first: Jac, upstream: tuple[Jac, ...]) -> Jac:
+    """A path's contribution in the variable's own shape: (upstream · first)^T, reshaped. A Jacobian without a
+    shorthand is written out, as ``first`` is, so the term reads in formulas and defined letters only (never a
+    transposed D(a → b) beside an expanded diag)."""
+    written = tuple(graph.edge[(f.source, f.target)].jacobian if isinstance(f, JEdge) else f for f in upstream)
+    return in_shape(first, JTranspose(JProduct(written)) if written else None)
 
 
 def _jacobians(graph: Graph, edge_lists) -> tuple[tuple[JEdge, Jac], ...]:

@@ -403,14 +403,24 @@ def broken_lines(jac, printer: NotationPrinter) -> tuple[str, ...]:
         factors = printer.factor_strings(jac.factors)
     else:
         return (printer.doprint(jac),)
-    lines: list[list[str]] = [[]]
-    for factor in factors:
-        if lines[-1] and sum(map(visible_width, lines[-1])) + visible_width(factor) > LINE_WIDTH:
-            lines.append([])
-        lines[-1].append(factor)
+    needed = len(_filled(factors, LINE_WIDTH))
+    widths = range(-(-sum(map(visible_width, factors)) // needed), LINE_WIDTH + 1)
+    lines = next(found for width in widths if len(found := _filled(factors, width)) <= needed)
     if len(lines) > 1 and len(lines[-1]) == 1 and len(lines[-2]) > 1:  # no factor alone on the last line
         lines[-1].insert(0, lines[-2].pop())
     return tuple(r"\, ".join(line) for line in lines)
+
+
+def _filled(factors: list[str], width: int) -> list[list[str]]:
+    """Factors put on lines of at most ``width`` visible characters, each line filled before the next: called with
+    the narrowest width that needs no more lines than LINE_WIDTH does, the lines come out even (no short last line
+    holding a lone x^{(1)\top})."""
+    lines: list[list[str]] = [[]]
+    for factor in factors:
+        if lines[-1] and sum(map(visible_width, lines[-1])) + visible_width(factor) > width:
+            lines.append([])
+        lines[-1].append(factor)
+    return lines
 
 
 def visible_width(latex: str) -> int:

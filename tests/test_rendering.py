@@ -105,6 +105,25 @@ def test_every_parameter_of_every_model_compiles_with_its_check(tmp_path, name):
             compile_latex(tmp_path, render(document(name, 2, wrt=wrt, check=True), "latex", standalone=True))
 
 
+@pytest.mark.parametrize("name", sorted(MODELS))
+def test_the_shaped_gradient_reads_in_formulas_and_defined_letters_with_no_lone_factor(name):
+    """In the variable's shape every factor is a formula or a shorthand the Jacobians section defines, never a
+    transposed D(a → b) beside an expanded diag (the two-level bidirectional RNN mixed them), and no broken line
+    holds a factor alone (a lone x^{(1)⊤})."""
+    model = get_model(name)
+    wrt = next((p.name for p in model.params if len(p.shape) == 2), model.default_wrt)
+    markdown = render(document(name, 3, wrt=wrt, position=2 if "birnn" in name or name == "tagger" else None),
+                      "markdown")
+    if model.scalar:  # a scalar network's gradient has no shape to put it in
+        assert "In the shape of" not in markdown
+        return
+    shaped = markdown.split("**In the shape of")[1].split("$$")[1]
+    assert r"\rightarrow" not in shaped, shaped
+    for line in shaped.splitlines():
+        if line.startswith(r"&\qquad"):
+            assert r"\, " in line, line
+
+
 def test_long_counts_are_grouped_in_threes_and_may_break():
     assert digits(7) == "7" and digits(4096) == "4096"
     assert digits(1234567).split(r"\hspace{0.16667em plus 0.16667em}") == ["1", "234", "567"]
