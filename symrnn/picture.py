@@ -187,7 +187,7 @@ def tikz(picture: Picture) -> str:
         lines.append(rf"  \node[{style}] ({_name(place.ident)}) at ({place.column * COLUMN_CM:.1f}, "
                      rf"{place.row * ROW_CM:.1f}) {{${place.latex}$}};")
     where = {place.ident: place for place in picture.places}
-    buses, lanes = _buses(picture, parameters), _lanes(picture)
+    routes = _routes(picture, parameters)
     for arrow in sorted(picture.arrows, key=lambda a: a.on_path):  # the paths drawn last, over the rest
         style = "->, on" if arrow.on_path else "->, off"
         if arrow.source in parameters:
@@ -198,17 +198,9 @@ def tikz(picture: Picture) -> str:
             lines.append(rf"  \draw[{style}] ([xshift=-0.75cm, yshift=-0.25cm]{_name(arrow.target)}.south west) "
                          rf"-- ({_name(arrow.target)}.south west) {label};")
             continue
-        source, target = _name(arrow.source), _name(arrow.target)
-        if arrow.source in buses and where[arrow.source].row != where[arrow.target].row:
-            label = rf" node[pos=0.75, above, font=\scriptsize] {{{_dashes(arrow.numbers)}}}" if arrow.numbers else ""
-            lines.append(rf"  \draw[{style}] {buses[arrow.source]}{label} ({target}.west);")
-            continue
-        if (arrow.source, arrow.target) in lanes:
-            lines.append(rf"  \draw[{style}] {lanes[arrow.source, arrow.target]};")
-            continue
-        style += _bend(where[arrow.source], where[arrow.target])
-        label = rf" node[midway, above, sloped, font=\scriptsize] {{{_dashes(arrow.numbers)}}}" if arrow.numbers else ""
-        lines.append(rf"  \draw[{style}] ({source}) to{label} ({target});")
+        bend, route = routes[arrow.source, arrow.target]
+        label = rf" node[pos=0.75, above, font=\scriptsize] {{{_dashes(arrow.numbers)}}}" if arrow.numbers else ""
+        lines.append(rf"  \draw[{style}{bend}] {route.format(label=label)};")
     bottom = min(place.row for place in picture.places) - 0.8
     for column in range(1, picture.columns - 1):
         at = f"({column * COLUMN_CM:.1f}, {bottom * ROW_CM:.1f})"
@@ -217,64 +209,83 @@ def tikz(picture: Picture) -> str:
     return "\n".join(lines) + "\n"
 
 
-BUS_CM, BUS_GAP_CM = 0.45, 0.15
-"""How far right of its node a bus runs down, and how far apart two buses leaving one step run."""
+BUS_CM, BUS_GAP_CM, LANE_CM, LANE_GAP_CM = 0.45, 0.15, 0.15, 0.1
+"""How far right of its node a bus runs, how far apart two buses leaving one step run; the same for lanes."""
+
+HALF_WIDTH, HALF_HEIGHT = 0.6 / COLUMN_CM, 0.35 / ROW_CM
+"""Half a node's box (with a margin), in columns and rows."""
 
 
-def _buses(picture: Picture, parameters: set[str]) -> dict[str, str]:
-    """The start of the path of each node that feeds nodes of the next step in other rows (a gated cell's h^{(t-1)}
-    feeds every gate of step t): out to the right, then down or up a vertical line of its own (a bus) and into
-    each reader from the left, so no edge crosses a label. The path ends in ``|-``, ready for the target."""
+def _routes(picture: Picture, parameters: set[str]) -> dict[tuple[str, str], tuple[str, str]]:
+    """How each edge between two drawn nodes runs, as (extra style, path with a {label} slot), so that no edge
+    crosses a label: straight where nothing lies between; to a later step along a bus (out to the right, along a
+    vertical line of the source's own, into the target from the left: a gated cell's h^{(t-1)} reaching every gate);
+    within a step along a lane on the right (a gate skipping rows into c^{(t)}; targets lower down take the inner
+    lanes), or for an input feeding several rows one lane on its left; along a row, an arc over the steps between."""
     where = {place.ident: place for place in picture.places}
-    sources = sorted({a.source for a in picture.arrows if a.source not in parameters
-                      and where[a.target].column == where[a.source].column + 1
-                      and where[a.target].row != where[a.source].row}, key=lambda i: (where[i].column, -where[i].row))
-    found: dict[str, str] = {}
-    for ident in sources:
-        shared = sum(1 for other in found if where[other].column == where[ident].column)
-        found[ident] = rf"({_name(ident)}.east) -- ++({BUS_CM + shared * BUS_GAP_CM:.2f}, 0) |-"
-    return found
+    drawn = [a for a in picture.arrows if a.source not in parameters]
+    lane_rows: dict[int, set[int]] = {}
+    for arrow in drawn:
+        source, target = where[arrow.source], where[arrow.target]
+        if source.column == target.column and source.row != 0 and _blocked(source, target, picture.places):
+            lane_rows.setdefault(target.column, set()).add(target.row)
+    bus_sources: dict[int, list[str]] = {}
+    routes = {}
+    for arrow in drawn:
+        source, target = where[arrow.source], where[arrow.target]
+        a, b = _name(arrow.source), _name(arrow.target)
+        if source.column == target.column:
+            if not _blocked(source, target, picture.places):
+                routes[arrow.source, arrow.target] = ("", f"({a}) to{{label}} ({b})")
+            elif source.row == 0:
+                routes[arrow.source, arrow.target] = ("", rf"({a}.west) -- ++(-{LANE_CM:.2f}, 0) |-{{label}} "
+                                                          rf"([yshift=-4pt]{b}.west)")
+            else:
+                lane = sum(1 for row in lane_rows[target.column] if row < target.row)
+                routes[arrow.source, arrow.target] = ("", rf"({a}.east) -- ++({LANE_CM + lane * LANE_GAP_CM:.2f}, 0) "
+                                                          rf"|-{{label}} ([yshift=-4pt]{b}.east)")
+        elif source.row == target.row or _row_blocked(source, target, picture.places):
+            routes[arrow.source, arrow.target] = (_bend(source, target, picture.places), f"({a}) to{{label}} ({b})")
+        else:
+            leaving = bus_sources.setdefault(source.column, [])
+            if arrow.source not in leaving:
+                leaving.append(arrow.source)
+            out = (BUS_CM + leaving.index(arrow.source) * BUS_GAP_CM) * (1 if target.column > source.column else -1)
+            side, entry = ("east", "west") if target.column > source.column else ("west", "east")
+            routes[arrow.source, arrow.target] = ("", rf"({a}.{side}) -- ++({out:.2f}, 0) |-{{label}} ({b}.{entry})")
+    return routes
 
 
-LANE_CM, LANE_GAP_CM = 0.15, 0.1
-"""How far right of a step's nodes its first lane runs, and how far apart its lanes run."""
+def _blocked(a: Place, b: Place, places: tuple[Place, ...]) -> bool:
+    """Whether the straight line from a's centre to b's passes over a third node's box."""
+    steps = 40 * (abs(a.column - b.column) + abs(a.row - b.row))
+    for place in places:
+        if place.ident in (a.ident, b.ident) or place.column == 0:
+            continue
+        for k in range(steps + 1):
+            x, y = a.column + (b.column - a.column) * k / steps, a.row + (b.row - a.row) * k / steps
+            if abs(x - place.column) < HALF_WIDTH and abs(y - place.row) < HALF_HEIGHT:
+                return True
+    return False
 
 
-def _lanes(picture: Picture) -> dict[tuple[str, str], str]:
-    """The path of each edge within a step that passes over nodes between (an LSTM's gate i^{(t)} into c^{(t)}):
-    out to the right, along a vertical lane of its target's, and into the target's right side a little low, so it
-    crosses no label. Targets lower down take the inner lanes, so no lane crosses another's end. An input that
-    feeds several rows (x^{(t)} into every gate) runs up one lane on the left instead, into each reader's left side."""
-    where = {place.ident: place for place in picture.places}
-    skipping = [a for a in picture.arrows if where[a.source].column == where[a.target].column
-                and abs(where[a.source].row - where[a.target].row) > 1 and where[a.source].column > 0]
-    found = {(a.source, a.target): rf"({_name(a.source)}.west) -- ++(-{LANE_CM:.2f}, 0) |- "
-                                   rf"([yshift=-4pt]{_name(a.target)}.west)"
-             for a in skipping if where[a.source].row == 0}
-    skipping = [a for a in skipping if where[a.source].row != 0]
-    for arrow in skipping:
-        column, row = where[arrow.target].column, where[arrow.target].row
-        lane = len({where[a.target].row for a in skipping if where[a.target].column == column
-                    and where[a.target].row < row})
-        out = LANE_CM + lane * LANE_GAP_CM
-        found[arrow.source, arrow.target] = (rf"({_name(arrow.source)}.east) -- ++({out:.2f}, 0) |- "
-                                             rf"([yshift=-4pt]{_name(arrow.target)}.east)")
-    return found
+def _row_blocked(source: Place, target: Place, places: tuple[Place, ...]) -> bool:
+    """Whether a bus's last leg, along the target's row, would pass over a node between the two steps."""
+    low, high = sorted((source.column, target.column))
+    return any(p.row == target.row and low < p.column < high and p.column != 0 for p in places)
+
+
+def _bend(source: Place, target: Place, places: tuple[Place, ...]) -> str:
+    """An edge along a row that passes over other steps (L^{(1)} → L) arcs over the nodes between, higher the
+    farther it goes; any other edge goes straight."""
+    if source.row == target.row and _blocked(source, target, places):
+        return f", bend left={min(12 * abs(source.column - target.column), 50)}"
+    return ""
 
 
 def _dashes(numbers: str) -> str:
     """1-16 with TeX's en dash, 1--16."""
     return numbers.replace("-", "--")
-
-
-def _bend(source: Place, target: Place) -> str:
-    """Curves that keep edges off one another: an edge to another row and step bends a little; one along a row
-    that passes over other steps (L^{(1)} → L) arcs over the nodes between, higher the farther it goes."""
-    if source.row != target.row and source.column != target.column:
-        return ", bend left=8"
-    if abs(source.column - target.column) > 1:
-        return f", bend left={min(12 * abs(source.column - target.column), 50)}"
-    return ""
 
 
 def _tikz_colour() -> str:
