@@ -1,5 +1,6 @@
 """Every symrnn command the README and examples/README.md show in a shell block runs as shown (exit 0, or 1 where
-the text says a check fails), so the documentation cannot drift from the tool."""
+the text says a check fails), so the documentation cannot drift from the tool; every typeset answer in
+examples/answers/ is rendered, linked and compiles."""
 
 from __future__ import annotations
 
@@ -54,3 +55,38 @@ def test_the_readmes_check_example_is_what_the_command_prints():
     shown = (ROOT / "README.md").read_text(encoding="utf-8").split("For `symrnn derive -m elman -n 3 --check -f "
                                                                   "markdown`:\n\n```\n")[1].split("```")[0]
     assert shown.strip() in printed
+
+
+def _answer_sheets():
+    """examples/answers/build.py's table of questions, loaded from its file."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("build_answers", ROOT / "examples" / "answers" / "build.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.QUESTIONS
+
+
+ANSWERS = _answer_sheets()
+
+
+def test_every_answer_sheet_is_rendered_linked_and_shown_with_its_command():
+    """Each question's PNGs exist and the examples README links them beside the command it shows; no PNG is stale."""
+    readme = (ROOT / "examples" / "README.md").read_text(encoding="utf-8")
+    expected = set()
+    for name, command, pages in ANSWERS:
+        assert command in readme, command
+        for page in range(1, pages + 1):
+            png = f"{name}.png" if page == 1 else f"{name}-{page}.png"
+            expected.add(png)
+            assert (ROOT / "examples" / "answers" / png).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", png
+            assert f"(answers/{png})" in readme, png
+    assert {p.name for p in (ROOT / "examples" / "answers").glob("*.png")} == expected
+
+
+@pytest.mark.parametrize("name, command", [(n, c) for n, c, _ in ANSWERS], ids=[n for n, _, _ in ANSWERS])
+def test_every_answer_sheet_compiles(name, command, tmp_path, monkeypatch):
+    from helpers import compile_latex, ok
+
+    monkeypatch.chdir(ROOT)
+    compile_latex(tmp_path, ok(*shlex.split(command)[1:], "--standalone"))
