@@ -41,7 +41,7 @@ from .errors import CheckFailed, Interrupted, OutputError, SymrnnError
 from .files import write_output
 from .limits import DIGITS, MAX_COUNT_STEPS, MAX_DIGITS, MAX_LIST, MAX_PATHS, MAX_PATHS_LIMIT, MAX_SEED, MAX_STEPS
 from .paths import exact_digits
-from .rendering import FORMATS, render
+from .rendering import FORMATS, HEADING_LEVEL, MAX_HEADING_LEVEL, render
 from .report import TOLERANCE
 
 STOPPING_SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name))
@@ -241,8 +241,15 @@ def _model_option_list(max_steps: int, symbolic: bool = False) -> list:
               help="Transfer function: the generic g of the exercise, or a concrete one; relu-active is ReLU "
                    "with every unit assumed active (ReLU' = 1), also for a model whose ReLU is fixed.")
 @click.option("--format", "-f", "fmt", type=click.Choice(FORMATS), default="latex", show_default=True,
-              help="LaTeX fragment (amsmath, amssymb), Markdown with $$ math, or JSON.")
-@click.option("--standalone", is_flag=True, help="A complete LaTeX document that compiles with pdflatex.")
+              help="LaTeX fragment (amsmath, amssymb); Markdown with $$ math (MkDocs, Jupyter, MyST, Pandoc; "
+                   "each display small enough for KaTeX and MathJax); gfm, Markdown for GitHub (```math fences, "
+                   "$`x`$ inline); or JSON.")
+@click.option("--standalone", is_flag=True,
+              help="A complete LaTeX document that compiles with pdflatex; in Markdown, a page of its own (a title "
+                   "line one level above the derivation's heading).")
+@click.option("--heading-level", type=click.IntRange(1, MAX_HEADING_LEVEL), default=HEADING_LEVEL,
+              show_default=True, metavar="N",
+              help="Markdown: the level of the derivation's heading (2 for ##), to fit the page it goes into.")
 @click.option("--output", "-o", metavar="FILE",
               help="Write to FILE instead of standard output: a regular file is replaced atomically and keeps its "
                    "mode; a device or FIFO is written through. Written only when the run succeeds (exit 0).")
@@ -281,7 +288,8 @@ def _model_option_list(max_steps: int, symbolic: bool = False) -> list:
               help=f"Refuse to list more paths than this (at most {MAX_PATHS_LIMIT:,}).")
 def derive(model: str, steps: int | Literal["N"], wrt: str | None, loss: str | None, position: int | None,
            layers: int | None, readout: ReadoutName | None, activation: ActivationName,
-           fmt: str, standalone: bool, output: str | None, template_dir: str | None, check: bool, seed: int,
+           fmt: str, standalone: bool, heading_level: int, output: str | None, template_dir: str | None, check: bool,
+           seed: int,
            values: str | None, notation: Notation, depends_on: str | None, figure: bool | None, numbers: bool,
            digits: int, form: Form, max_paths: int) -> None:
     """Derive d(loss)/d(NAME) on the unrolled graph, and typeset it.
@@ -303,7 +311,7 @@ def derive(model: str, steps: int | Literal["N"], wrt: str | None, loss: str | N
                        layers=layers, readout=readout, max_paths=max_paths, check=check, seed=seed, values=values,
                        digits=digits, numbers=numbers, figure=_figure(figure, standalone, steps, wrt, fmt),
                        depends_on=depends_on, notation=notation)
-        text = render(doc, fmt, standalone, template_dir)
+        text = render(doc, fmt, standalone, template_dir, heading_level)
         problem = _check_failure(doc, output)
         if output is None:
             _emit(text)
@@ -403,11 +411,11 @@ FIGURE_STEPS = 6
 
 
 def _figure(asked: bool | None, standalone: bool, steps: int | Literal["N"], wrt: str | None, fmt: str) -> bool:
-    """--figure as given, or by default: on for a standalone LaTeX document of one variable and n <= 6 (not for
-    --steps N, which has no graph to draw)."""
+    """--figure as given, or by default: on for a standalone LaTeX document or Markdown page of one variable and
+    n <= 6 (not for --steps N, which has no graph to draw)."""
     if asked is not None:
         return asked
-    return standalone and fmt == "latex" and isinstance(steps, int) and steps <= FIGURE_STEPS and wrt != "all"
+    return standalone and fmt != "json" and isinstance(steps, int) and steps <= FIGURE_STEPS and wrt != "all"
 
 
 def _paths_text(report: dict, count_only: bool) -> Iterator[str]:

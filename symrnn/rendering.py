@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from dataclasses import asdict
 from functools import lru_cache
 from pathlib import Path
@@ -17,13 +18,19 @@ import jinja2
 from jinja2.loaders import split_template_path
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 
+from . import validate
 from .errors import InputError
 from .limits import MAX_TEMPLATE_ITEMS
 from .present import Document, Whole
 from .report import CheckReport
 from .resources import shipped_folder
 
-FORMATS = ("latex", "markdown", "json")
+FORMATS = ("latex", "markdown", "gfm", "json")
+"""gfm: Markdown for GitHub, its displays in ```math fences and inline math as $`x`$ (GitHub's Markdown pass eats
+backslashes inside $$, and ``\\,`` sits between almost every factor)."""
+
+HEADING_LEVEL, MAX_HEADING_LEVEL = 2, 6
+"""The Markdown heading level of a derivation (## by default; a page of its own puts its title one above)."""
 
 BODIES = {
     (Document, "latex"): "derivation.tex.j2",
@@ -236,26 +243,52 @@ def environment(template_dir: str | None = None) -> Sandbox:
 
 
 def render(document: Document | Whole, fmt: str = "latex", standalone: bool = False,
-           template_dir: str | None = None) -> str:
-    """The document (one parameter's derivation, or the whole gradient) as LaTeX, Markdown or JSON."""
+           template_dir: str | None = None, heading_level: int = HEADING_LEVEL) -> str:
+    """The document (one parameter's derivation, or the whole gradient) as LaTeX, Markdown (``markdown``, or
+    ``gfm`` for GitHub) or JSON. ``standalone``: a LaTeX document for pdflatex, or a Markdown page with a title
+    line one level above the derivation's heading (``heading_level``, 2 for ##)."""
     if fmt not in FORMATS:
         raise InputError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
     if not isinstance(standalone, bool):
         raise InputError(f"standalone must be True or False, not {standalone!r}")
-    if standalone and fmt != "latex":
-        raise InputError(f"--standalone makes a LaTeX document; use it with --format latex, not {fmt}")
+    if standalone and fmt == "json":
+        raise InputError("--standalone makes a LaTeX document or a Markdown page; JSON has no page to make")
+    validate.whole_number("--heading-level", heading_level, 1, MAX_HEADING_LEVEL)
+    if standalone and heading_level == 1 and fmt != "latex":
+        raise InputError("--heading-level 1 leaves no level above for a Markdown page's title; use 2 or more, or "
+                         "leave out --standalone")
     if fmt == "json":
         return whole_json(document) if isinstance(document, Whole) else to_json(document)
-    body = BODIES[(type(document), fmt)]
-    name = STANDALONE if standalone else body
+    markdown = fmt != "latex"
+    body = BODIES[(type(document), "markdown" if markdown else "latex")]
+    name = STANDALONE if standalone and not markdown else body
     first, whole = (document.first, document) if isinstance(document, Whole) else (document, None)
     env = environment(template_dir)
     try:
-        return env.get_template(name).render(doc=first, whole=whole, body=body)
+        text = env.get_template(name).render(doc=first, whole=whole, body=body, heading=heading_level,
+                                             page=standalone)
     except InputError:
         raise
     except Exception as error:  # noqa: BLE001 - a template is input: whatever it raises is reported, in one line
         raise _template_error(error, name, cast(Loader, env.loader)) from None
+    if not markdown:
+        return text
+    text = split_displays(text)
+    return to_gfm(text) if fmt == "gfm" else text
+
+
+_INLINE = re.compile(r"(?<![$`\\])\$(?![$`])([^$\n]+?)(?<![\\])\$(?!\$)")
+
+
+def to_gfm(markdown: str) -> str:
+    """Markdown with $$ math made GitHub's: each display a ```math fence, each inline $x$ written $`x`$, so that
+    GitHub's Markdown pass leaves the backslashes alone; code fences (a Mermaid picture) untouched."""
+    parts = re.split(r"(^```.*?^```$)", markdown, flags=re.S | re.M)
+    for i in range(0, len(parts), 2):
+        text = re.sub(r"^\$\$\n(.*?)\n\$\$$", lambda m: f"```math\n{m.group(1)}\n```", parts[i], flags=re.S | re.M)
+        pieces = re.split(r"(^```math\n.*?^```$)", text, flags=re.S | re.M)
+        parts[i] = "".join(piece if j % 2 else _INLINE.sub(r"$`\1`$", piece) for j, piece in enumerate(pieces))
+    return "".join(parts)
 
 
 _TEMPLATE_ADVICE: tuple[tuple[type[BaseException], str, str], ...] = (
@@ -294,6 +327,51 @@ def _template_error(error: Exception, name: str, loader: Loader) -> InputError:
         detail = detail[:200] + "..."
     at = f"template {loader.label(where)}" + (f", line {line}" if line else "")
     return InputError(f"{at}: {what}" + (f": {detail}" if detail else "") + f"; {advice}")
+
+
+DISPLAY_BUDGET, DISPLAY_ROWS = 3000, 20
+"""Most characters of TeX, and most rows, one Markdown display holds: KaTeX stops at 1,000 macro expansions per
+formula (``\\,`` and ``\\operatorname`` each count) and MathJax 2 at a 5 KB buffer, and a display is one unbreakable
+block in a PDF (Pandoc, MyST), so it must fit a page; 3,000 characters and 20 rows stay under all three (tested)."""
+
+_DISPLAY = re.compile(r"^\$\$\n\\begin\{aligned\}\n(.*?)\n\\end\{aligned\}\n\$\$$", re.S | re.M)
+_ROW_END = " \\\\\n"
+_CONTINUATION = r"&\qquad "
+
+
+def split_displays(markdown: str, budget: int = DISPLAY_BUDGET) -> str:
+    """Every ``$$ aligned $$`` display longer than ``budget`` characters split into several at row boundaries, so
+    that every renderer can typeset each: a recursion node, a Jacobian or a sum's term is kept whole where it fits
+    (rows are split only before a new left-hand side, a new term or a new line of a node's sum, never before a
+    term's continuation line)."""
+    return _DISPLAY.sub(lambda match: _split_display(match.group(1), budget), markdown)
+
+
+def _split_display(body: str, budget: int) -> str:
+    terms: list[list[str]] = []
+    for row in body.split(_ROW_END):
+        if terms and row.startswith(_CONTINUATION):
+            terms[-1].append(row)
+        else:
+            terms.append([row])
+    units: list[list[str]] = []  # a left-hand side and the terms after it, as many as fit
+    for term in terms:
+        if units and term[0].startswith("&") and _size(units[-1] + term) <= budget:
+            units[-1] += term
+        else:
+            units.append(list(term))
+    displays: list[list[str]] = []
+    for unit in units:
+        if displays and _size(displays[-1] + unit) <= budget:
+            displays[-1] += unit
+        else:
+            displays.append(list(unit))
+    return "\n\n".join(f"$$\n\\begin{{aligned}}\n{_ROW_END.join(rows)}\n\\end{{aligned}}\n$$" for rows in displays)
+
+
+def _size(rows: list[str]) -> float:
+    """Characters, or more than any budget past DISPLAY_ROWS rows."""
+    return math.inf if len(rows) > DISPLAY_ROWS else sum(map(len, rows)) + len(_ROW_END) * (len(rows) - 1)
 
 
 def to_json(document: Document) -> str:

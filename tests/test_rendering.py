@@ -252,9 +252,10 @@ def test_a_bad_template_is_an_input_error_at_the_api(tmp_path):
 
 
 @pytest.mark.parametrize("fmt, standalone, needles", [
-    ("docx", False, ["'docx'", "latex, markdown, json"]),
-    (None, False, ["None", "latex, markdown, json"]),
+    ("docx", False, ["'docx'", "latex, markdown, gfm, json"]),
+    (None, False, ["None", "latex, markdown, gfm, json"]),
     ("latex", "yes", ["standalone", "'yes'"]),
+    ("json", True, ["JSON has no page"]),
 ])
 def test_render_refuses_an_unknown_format_or_a_standalone_that_is_not_a_bool(fmt, standalone, needles):
     with pytest.raises(InputError) as caught:
