@@ -8,6 +8,7 @@ Regenerate the golden files after an intended change, then review the diff:
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 from pathlib import Path
 
@@ -388,3 +389,17 @@ def test_the_leibniz_notation_writes_every_edge_as_a_fraction_and_compiles(tmp_p
     text = ok("derive", "-m", name, *options, "--notation", "leibniz", "--check", "--standalone")
     assert "D(" not in text.replace(r"\operatorname{diag}(", "") and r"\frac{\partial" in text
     compile_latex(tmp_path, text)
+
+
+@pytest.mark.parametrize("name, options", [("lstm", ["-n", "5", "--figure"]), ("gru", ["-n", "4", "--wrt", "all"])])
+def test_a_fragment_compiles_with_just_the_packages_its_header_names(tmp_path, name, options):
+    """The fragment's header comment is enough to include it: a document with only the packages it names and
+    \\allowdisplaybreaks compiles it."""
+    fragment = CliRunner().invoke(cli, ["derive", "-m", name, *options]).stdout
+    header = "\n".join(line for line in fragment.splitlines()[:5] if line.startswith("%"))
+    assert "\\allowdisplaybreaks" in header
+    packages = re.findall(r"\\usepackage(?:\[[^]]*\])?\{[^}]*\}", header)
+    assert packages[0] == "\\usepackage{amsmath,amssymb}" and "\\usepackage[margin=2cm]{geometry}" in packages
+    assert ("\\usepackage{tikz,adjustbox}" in packages) == ("--figure" in options)
+    compile_latex(tmp_path, "\\documentclass{article}\n" + "\n".join(packages) + "\n\\allowdisplaybreaks\n"
+                  "\\begin{document}\n" + fragment + "\\end{document}\n")
