@@ -32,6 +32,15 @@ from .models import Model  # noqa: E402
 from .present import Document, Value, Whole  # noqa: E402
 from .report import CheckReport  # noqa: E402
 
+
+def load_ipython_extension(ipython: object) -> None:
+    """``%load_ext symrnn`` in IPython or Jupyter: the ``%symrnn`` magic, which runs the command line in the kernel
+    (``%symrnn derive -m elman -n 3 --check``) and shows its output."""
+    from .notebook import load_ipython_extension as load
+
+    load(ipython)
+
+
 __all__ = [
     "ActivationName", "CheckFailed", "CheckReport", "Derivation", "Document", "Form", "Format", "Gradient",
     "InputError", "MODELS", "Model", "OutputError", "ReadoutName", "Result", "SymrnnError", "Value", "Whole",

@@ -29,6 +29,7 @@ from .graph import GENERIC, unroll
 from .latex import NotationPrinter
 from .limits import DIGITS, MAX_COUNT_STEPS, MAX_DIGITS, MAX_LIST, MAX_PATHS, MAX_PATHS_LIMIT, MAX_SEED, MAX_STEPS
 from .models import Model
+from .notebook import Displayed
 from .paths import count_paths, iter_paths
 from .present import Document, Value, Whole, model_equations, present, present_whole, with_sensitivities
 from .rendering import render as render_document
@@ -48,12 +49,16 @@ ALL = "all"
 """``wrt="all"``: the gradient with respect to every parameter."""
 
 
-@dataclass(frozen=True)
-class Gradient:
+@dataclass(frozen=True, repr=False)
+class Gradient(Displayed):
     """The whole gradient (``wrt="all"``): a derivation for every parameter the loss depends on, in the model's
-    order, all sharing one recursion."""
+    order, all sharing one recursion. In Jupyter it shows itself as Markdown."""
 
     parts: tuple[Derivation, ...]
+
+    def summary(self) -> str:
+        first = self.parts[0]
+        return f"the gradient of {first.loss} of {first.model.name}, n = {first.steps}, {len(self.parts)} parameters"
 
 
 Result = Union[Derivation, Gradient]

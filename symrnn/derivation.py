@@ -19,6 +19,7 @@ from .graph import GENERIC, Graph, unroll
 from .jac import Jac, JEdge, JIdentity, JName, JProduct, JTranspose
 from .limits import MAX_PATHS
 from .models import Model
+from .notebook import Displayed
 from .paths import Path, count_paths, edges_of, list_paths
 
 
@@ -41,9 +42,9 @@ class Shorthand:
     formula: Jac
 
 
-@dataclass(frozen=True)
-class Derivation:
-    """Everything the renderers and the numeric check need; immutable."""
+@dataclass(frozen=True, repr=False)
+class Derivation(Displayed):
+    """Everything the renderers and the numeric check need; immutable. In Jupyter it shows itself as Markdown."""
 
     graph: Graph
     wrt: str
@@ -61,6 +62,9 @@ class Derivation:
     @property
     def model(self) -> Model:
         return self.graph.model
+
+    def summary(self) -> str:
+        return f"d{self.loss}/d{self.wrt} of {self.model.name}, n = {self.steps}, {self.path_count} paths"
 
     @property
     def steps(self) -> int:

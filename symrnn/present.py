@@ -17,6 +17,7 @@ from .graph import GENERIC, Graph
 from .jac import Jac, JBlock, JEdge, JKron, JLogSoftmax, JNeg, JOuter, JProduct, JSum
 from .latex import NotationPrinter
 from .models import ZERO, Model
+from .notebook import Displayed
 from .report import CheckReport
 
 LINE_WIDTH = 56
@@ -88,9 +89,9 @@ class Value:
     entry_latex: str = ""
 
 
-@dataclass(frozen=True)
-class Document:
-    """Everything a template needs, as strings and tuples of strings."""
+@dataclass(frozen=True, repr=False)
+class Document(Displayed):
+    """Everything a template needs, as strings and tuples of strings. In Jupyter it shows itself as Markdown."""
 
     version: str
     model: str
@@ -154,11 +155,14 @@ class Document:
     """How the text names an edge's Jacobian (∂b/∂a in the Leibniz notation), and its transpose in a recursion."""
     back_symbol: str = r"D(v \rightarrow w)^{\top}"
 
+    def summary(self) -> str:
+        return f"d{self.loss}/d{self.wrt} of {self.model}, n = {self.steps}, {self.path_count} paths"
 
-@dataclass(frozen=True)
-class Whole:
+
+@dataclass(frozen=True, repr=False)
+class Whole(Displayed):
     """The whole gradient: a document per parameter (in the factored form, all with the same recursion),
-    and what they share, each once."""
+    and what they share, each once. In Jupyter it shows itself as Markdown."""
 
     parts: tuple[Document, ...]
     jacobians: tuple[Named, ...]
@@ -171,6 +175,10 @@ class Whole:
     @property
     def first(self) -> Document:
         return self.parts[0]
+
+    def summary(self) -> str:
+        return f"the gradient of {self.first.loss} of {self.first.model}, n = {self.first.steps}, " \
+               f"{len(self.parts)} parameters"
 
     @property
     def check(self) -> CheckReport | None:
