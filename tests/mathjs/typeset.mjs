@@ -1,7 +1,8 @@
 // Typeset every formula of a JSON file ([{"tex": ..., "display": true}, ...]) with one engine, as a browser would
 // with that engine's default settings: katex (KaTeX, maxExpand 1000), mathjax3 (MathJax 3's TeX input with every
-// package a page autoloads, undefined macros an error), mathjax2 (MathJax 2.7 through mathjax-node, its 5 KB
-// buffer included). Prints one line per formula the engine rejects and exits 1 if any.
+// package a page autoloads, undefined macros an error, up to the compiled MathML where TeX errors arise), mathjax2
+// (MathJax 2.7's TeX input through mathjax-node, to MathML, its 5 KB buffer included). Prints one line per
+// formula the engine rejects and exits 1 if any.
 import fs from 'fs';
 import { createRequire } from 'module';
 
@@ -32,10 +33,11 @@ async function mathjax3Errors() {
   RegisterHTMLHandler(adaptor);
   const packages = AllPackages.filter((p) => p !== 'noundefined' && p !== 'noerrors');
   const tex = new TeX({ packages, formatError: (jax, error) => { throw error; } });
+  const { STATE } = require('mathjax-full/js/core/MathItem.js');
   const doc = mathjax.document('', { InputJax: tex, OutputJax: new SVG({ fontCache: 'none' }) });
   return formulas.map((f) => {
     try {
-      doc.convert(f.tex, { display: f.display });
+      doc.convert(f.tex, { display: f.display, end: STATE.COMPILED });  // parsed and compiled: where TeX errors arise
       return null;
     } catch (error) {
       return error.message;
@@ -49,10 +51,9 @@ async function mathjax2Errors() {
   mj.start();
   const found = [];
   for (const f of formulas) {
-    const data = await mj.typeset({ math: f.tex, format: f.display ? 'TeX' : 'inline-TeX', svg: true })
+    const data = await mj.typeset({ math: f.tex, format: f.display ? 'TeX' : 'inline-TeX', mml: true })
       .catch((errors) => ({ errors }));
-    const svg = data.svg || '';
-    const failed = data.errors || /Math Processing Error|merror|data-mjx-error/.test(svg);
+    const failed = data.errors || /merror/.test(data.mml || '');
     found.push(failed ? String(data.errors || 'an error marker in the output') : null);
   }
   return found;
