@@ -120,6 +120,23 @@ def test_the_mkdocs_site_builds_with_its_derivations(tmp_path):
     assert index.count('class="arithmatex"') > 20 and own.count('class="arithmatex"') > 5
     assert 'id="elman-rnn-simple-recurrent-network-the-derivative-of-o-with-respect-to-w_hx-n-3"' in index
     assert "passed" in index and "passed" in own
+    assert "renderMathInElement" in (tmp_path / "out" / "assets" / "symrnn-katex.js").read_text(encoding="utf-8")
+    assert 'src="assets/symrnn-katex.js"' in index
+
+
+def test_one_line_in_mkdocs_yml_is_enough(tmp_path):
+    """plugins: [symrnn] alone: the block is derived, arithmatex turned on, and MathJax 3 added to the page."""
+    pytest.importorskip("mkdocs")
+    pytest.importorskip("pymdownx")
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "mkdocs.yml").write_text("site_name: t\nplugins:\n  - symrnn\n", encoding="utf-8")
+    (tmp_path / "docs" / "index.md").write_text("# T\n\n```symrnn\n-m deng -n 2\n```\n", encoding="utf-8")
+    done = subprocess.run([sys.executable, "-m", "mkdocs", "build", "-q"], cwd=tmp_path, capture_output=True,
+                          text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    html = (tmp_path / "site" / "index.html").read_text(encoding="utf-8")
+    assert html.count('class="arithmatex"') > 10 and "mathjax@3/es5/tex-mml-chtml.js" in html
+    assert "RNN with an L2 next-step loss" in html
 
 
 def test_a_failing_block_fails_the_mkdocs_build(tmp_path):
