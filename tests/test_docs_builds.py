@@ -160,3 +160,18 @@ def test_arguments_find_files_beside_the_page_and_default_to_markdown(tmp_path):
     assert arguments("-m elman -f latex", tmp_path)[-1] == "latex"
     with pytest.raises(EmbedError, match="here: symrnn derive"):
         embed.run(arguments("-m elman -n 0", tmp_path), "here")
+
+
+def test_a_failed_check_fails_the_build_with_the_check_table(monkeypatch, tmp_path):
+    """A --check that fails (exit 1) is an EmbedError holding symrnn's line and the table's rows, which Sphinx and
+    MkDocs report as the build's error."""
+    table = "| activation | sum over paths | result |\n|---|---|---|\n| tanh | 3.0e-02 | FAIL |\n"
+    monkeypatch.setattr(notebook, "run_command",
+                        lambda words: (1, "## T\n\n**Check.** Checked ...; FAILED.\n\n" + table, "Error: check failed\n"))
+    embed._cached.cache_clear()
+    with pytest.raises(EmbedError) as caught:
+        embed.run(arguments("-m elman -n 2 --check", tmp_path), "index, line 9")
+    message = str(caught.value)
+    assert message.startswith("index, line 9: symrnn derive -m elman -n 2 --check --format markdown: check failed")
+    assert "| tanh | 3.0e-02 | FAIL |" in message
+    embed._cached.cache_clear()
