@@ -61,8 +61,8 @@ def main() -> None:
     lines = ["| model | " + " | ".join(ENGINES) + " |", "|---|" + "---|" * len(ENGINES)]
     lines += [f"| `{name}` | " + " | ".join(str(largest[e]) for e in ENGINES) + " |" for name, largest in rows]
     table = "\n".join(lines) + "\n"
-    (HERE / "engines.md").write_text("Largest n (of 10, 25, 50, 100, 200) whose Markdown every formula of typesets, "
-                                     "per engine (bench/engines.py).\n\n" + table, encoding="utf-8")
+    (HERE / "engines.md").write_text("Largest n (of 10, 25, 50, 100, 200) at which every formula of the model's "
+                                     "Markdown typesets, per engine (bench/engines.py).\n\n" + table, encoding="utf-8")
     print(table)
 
 

@@ -32,13 +32,14 @@ from .models import Model
 from .notebook import Displayed
 from .paths import count_paths, iter_paths
 from .present import Document, Value, Whole, model_equations, present, present_whole, with_sensitivities
+from .rendering import HEADING_LEVEL
 from .rendering import render as render_document
 from .report import CheckReport
 
 Form = Literal["auto", "paths", "factored", "both"]
 Notation = Literal["jacobian", "leibniz"]
 NOTATIONS = ("jacobian", "leibniz")
-Format = Literal["latex", "markdown", "json"]
+Format = Literal["latex", "markdown", "gfm", "json"]
 ActivationName = Literal["g", "tanh", "sigmoid", "relu", "identity", "relu-active", "exp", "softplus"]
 ReadoutName = Literal["final", "every"]
 
@@ -210,13 +211,14 @@ def _with_figure(document: Document | Whole, result: Result) -> Document | Whole
 
 def render(result: Result | Document | Whole, fmt: Format = "latex", *, standalone: bool = False,
            template_dir: str | None = None, check: CheckReport | tuple[CheckReport, ...] | None = None,
-           value: Value | tuple[Value, ...] | None = None) -> str:
-    """A derivation (with its ``check`` report and ``value``, when given) or a document as LaTeX, Markdown or JSON."""
+           value: Value | tuple[Value, ...] | None = None, heading_level: int = HEADING_LEVEL) -> str:
+    """A derivation (with its ``check`` report and ``value``, when given) or a document as LaTeX, Markdown (gfm
+    for GitHub) or JSON; ``standalone`` a LaTeX document or a Markdown page, ``heading_level`` Markdown's."""
     if isinstance(result, (Derivation, Gradient)):
         result = _present(result, check, value)
     elif check is not None or value is not None:
         raise InputError("a document already holds its check and value: pass check= and value= with a derivation")
-    return render_document(result, fmt, standalone, template_dir)
+    return render_document(result, fmt, standalone, template_dir, heading_level)
 
 
 def _checked(result: Result, seed: int) -> CheckReport | tuple[CheckReport, ...]:

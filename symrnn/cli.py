@@ -288,10 +288,9 @@ def _model_option_list(max_steps: int, symbolic: bool = False) -> list:
               help=f"Refuse to list more paths than this (at most {MAX_PATHS_LIMIT:,}).")
 def derive(model: str, steps: int | Literal["N"], wrt: str | None, loss: str | None, position: int | None,
            layers: int | None, readout: ReadoutName | None, activation: ActivationName,
-           fmt: str, standalone: bool, heading_level: int, output: str | None, template_dir: str | None, check: bool,
-           seed: int,
-           values: str | None, notation: Notation, depends_on: str | None, figure: bool | None, numbers: bool,
-           digits: int, form: Form, max_paths: int) -> None:
+           fmt: str, standalone: bool, heading_level: int, output: str | None, template_dir: str | None,
+           check: bool, seed: int, values: str | None, notation: Notation, depends_on: str | None,
+           figure: bool | None, numbers: bool, digits: int, form: Form, max_paths: int) -> None:
     """Derive d(loss)/d(NAME) on the unrolled graph, and typeset it.
 
     The path form lists every directed path from NAME to the loss, writes the gradient as

@@ -166,8 +166,8 @@ def test_a_failed_check_fails_the_build_with_the_check_table(monkeypatch, tmp_pa
     """A --check that fails (exit 1) is an EmbedError holding symrnn's line and the table's rows, which Sphinx and
     MkDocs report as the build's error."""
     table = "| activation | sum over paths | result |\n|---|---|---|\n| tanh | 3.0e-02 | FAIL |\n"
-    monkeypatch.setattr(notebook, "run_command",
-                        lambda words: (1, "## T\n\n**Check.** Checked ...; FAILED.\n\n" + table, "Error: check failed\n"))
+    printed = "## T\n\n**Check.** Checked ...; FAILED.\n\n" + table
+    monkeypatch.setattr(notebook, "run_command", lambda words: (1, printed, "Error: check failed\n"))
     embed._cached.cache_clear()
     with pytest.raises(EmbedError) as caught:
         embed.run(arguments("-m elman -n 2 --check", tmp_path), "index, line 9")
