@@ -175,3 +175,20 @@ def test_a_failed_check_fails_the_build_with_the_check_table(monkeypatch, tmp_pa
     assert message.startswith("index, line 9: symrnn derive -m elman -n 2 --check --format markdown: check failed")
     assert "| tanh | 3.0e-02 | FAIL |" in message
     embed._cached.cache_clear()
+
+
+def test_a_sphinx_page_builds_with_imgmath(tmp_path):
+    """imgmath (latex and dvisvgm on every formula) renders every formula of a derivation as an image."""
+    pytest.importorskip("sphinx")
+    if not (shutil.which("latex") and shutil.which("dvisvgm")):
+        pytest.skip("latex and dvisvgm (texlive) are not installed")
+    source = tmp_path / "src"
+    source.mkdir()
+    (source / "conf.py").write_text('extensions = ["symrnn.sphinx", "sphinx.ext.imgmath"]\n'
+                                    'imgmath_image_format = "svg"\n', encoding="utf-8")
+    (source / "index.rst").write_text("T\n=\n\n.. symrnn-derive::\n   :model: deng\n   :steps: 1\n", encoding="utf-8")
+    done = sphinx_build(source, "html", tmp_path / "html")
+    assert done.returncode == 0 and "WARNING" not in done.stderr, done.stderr
+    html = (tmp_path / "html" / "index.html").read_text(encoding="utf-8")
+    images = re.findall(r'<img class="math" src="(_images/math/\w+\.svg)"', html)
+    assert len(images) > 10 and all((tmp_path / "html" / image).stat().st_size > 500 for image in images)
