@@ -9,6 +9,7 @@ import os
 import re
 import shutil
 import subprocess
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -39,6 +40,7 @@ def formulas(markdown: str) -> list[dict]:
     return found
 
 
+@cache
 def every_markdown() -> dict[str, str]:
     """The golden Markdown files, every built-in model at n = 3 (with a check and worked numbers for one), and the
     largest outputs."""
