@@ -416,9 +416,10 @@ MAX_PICTURE_STEPS = 12
 
 def graph_picture(model: str | Model, steps: int, *, wrt: str | None = None, loss: str | None = None,
                   position: int | None = None, layers: int | None = None, readout: ReadoutName | None = None,
-                  fmt: GraphFormat = "tikz", standalone: bool = False) -> str:
-    """The unrolled graph drawn by time step and role, the paths from ``wrt`` to the loss thick: TikZ (with
-    ``standalone``, a document that compiles on its own), Graphviz dot, Mermaid, or SVG (through dot)."""
+                  fmt: GraphFormat = "tikz", standalone: bool = False, highlight: bool = True) -> str:
+    """The unrolled graph drawn by time step and role, the paths from ``wrt`` to the loss thick (unless not
+    ``highlight``): TikZ (with ``standalone``, a document that compiles on its own), Graphviz dot, Mermaid, or SVG
+    (through dot)."""
     from .picture import FORMATS, WRITERS, layout
 
     found = _model(model, layers, readout)
@@ -430,7 +431,7 @@ def graph_picture(model: str | Model, steps: int, *, wrt: str | None = None, los
     if standalone and fmt != "tikz":
         raise InputError("--standalone wraps TikZ in a document; dot, Mermaid and SVG stand alone already")
     graph = unroll(found, steps, position=validate.optional_number("--position", position, 1))
-    text = WRITERS[fmt](layout(graph, wrt or found.default_wrt, loss or found.loss))
+    text = WRITERS[fmt](layout(graph, wrt or found.default_wrt, loss or found.loss, highlight))
     return STANDALONE_TIKZ.format(body=text) if standalone else text
 
 

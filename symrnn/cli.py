@@ -37,7 +37,7 @@ from .api import (
 )
 from .catalogue import MODELS, READOUTS
 from .derivation import AUTO_PATHS, FORMS
-from .errors import CheckFailed, Interrupted, OutputError, SymrnnError
+from .errors import CheckFailed, InputError, Interrupted, OutputError, SymrnnError
 from .files import write_output
 from .limits import DIGITS, MAX_COUNT_STEPS, MAX_DIGITS, MAX_LIST, MAX_PATHS, MAX_PATHS_LIMIT, MAX_SEED, MAX_STEPS
 from .paths import exact_digits
@@ -478,6 +478,81 @@ def graph(model: str, steps: int, wrt: str | None, loss: str | None, position: i
             _emit(text)
         else:
             write_output(output, text)
+
+
+MAX_VARIANTS = 99
+"""Most variants one run makes (their files are numbered with two digits)."""
+
+
+@cli.command()
+@click.argument("sheet", metavar="SHEET")
+@click.option("--output", "-o", metavar="FILE|DIR/",
+              help="FILE.pdf (compiled with pdflatex), FILE.tex or FILE.md: the key (the student sheet with "
+                   "--student). DIR/: key.pdf, key.tex and key.md there (and sheet.* with --student; key-01.* and "
+                   "sheet-01.* ... with --variants). Nothing is written unless every part of every variant checks "
+                   "and compiles.  [default: the key's LaTeX on standard output]")
+@click.option("--student", is_flag=True,
+              help="The questions alone, with space to answer (and the graph where a part shows it to students).")
+@click.option("--variants", type=click.IntRange(0, MAX_VARIANTS), default=0, show_default=True, metavar="N",
+              help="Make N versions whose numbers (and, where a part allows it, steps) differ, each with its own "
+                   "key; needs -o DIR/.")
+@click.option("--seed", type=click.IntRange(0, MAX_SEED), default=None,
+              help="The draw the numbers come from.  [default: the sheet's seed]")
+@click.option("--format", "-f", "fmt", type=click.Choice(["latex", "markdown"]), default="latex", show_default=True,
+              help="For standard output: the LaTeX document or Markdown.")
+def key(sheet: str, output: str | None, student: bool, variants: int, seed: int | None, fmt: str) -> None:
+    """Answer key (and student sheets, and variants) for a problem-set file.
+
+    Every part of every question is derived, checked against complex-step derivatives, and where it has numbers
+    worked out there and checked again against central finite differences, before anything is written. The same
+    sheet and seed give byte-identical files.
+
+    \b
+    symrnn key examples/keys/collins.yaml -o key.pdf
+    symrnn key examples/keys/collins.yaml --student --variants 3 -o out/
+    """
+    from .keys import build, key_text
+    from .problemset import read_problem_set
+
+    with reporting():
+        folder = output is not None and (output.endswith(("/", os.sep)) or os.path.isdir(output))
+        if variants and not folder:
+            raise InputError("--variants makes a key per variant: give a folder, -o DIR/")
+        problems = read_problem_set(sheet)
+        made = build(problems, variants, seed, progress=lambda line: click.echo(line, err=True))
+        if output is None:
+            _emit(key_text(problems, made[0], student, fmt))
+            return
+        files = _key_files(problems, made, output, folder, student)
+        if folder:
+            os.makedirs(output, exist_ok=True)
+        for path, data in files:
+            write_output(path, data)
+
+
+KEY_SUFFIXES = (".pdf", ".tex", ".md")
+
+
+def _key_files(problems, made, output: str, folder: bool, student: bool) -> list[tuple[str, str | bytes]]:
+    """Every file ``symrnn key -o`` writes, made (and every PDF compiled) before any is written."""
+    from .keys import compile_pdf, key_text
+
+    suffix = os.path.splitext(output)[1]
+    if not folder and suffix not in KEY_SUFFIXES:
+        raise InputError(f"-o {output}: give a .pdf, .tex or .md file, or a folder ending in /")
+    kinds = (("key", False), ("sheet", True)) if folder and student else (("key", False),) if folder else \
+        (("", student),)
+    files: list[tuple[str, str | bytes]] = []
+    for variant in made:
+        for stem, is_student in kinds:
+            stem = os.path.join(output, f"{stem}{variant.suffix}") if folder else os.path.splitext(output)[0]
+            latex = key_text(problems, variant, is_student)
+            for ext in KEY_SUFFIXES if folder else (suffix,):
+                data = latex if ext == ".tex" else key_text(problems, variant, is_student, "markdown") \
+                    if ext == ".md" else compile_pdf(latex, stem + ext)
+                files.append((stem + ext, data))
+            click.echo(f"made {os.path.basename(stem)}", err=True)
+    return files
 
 
 def main() -> None:

@@ -23,8 +23,9 @@ _TEMPORARY = re.compile(r"^\.symrnn-(\d+)-[A-Za-z0-9_]+\.tmp$")
 writer was killed (``kill -9`` leaves no chance to clean up)."""
 
 
-def write_output(path: str, text: str) -> None:
-    """Write ``text`` to ``path``: atomically for a regular file, straight through for a device or FIFO."""
+def write_output(path: str, text: str | bytes) -> None:
+    """Write ``text`` (or bytes: a PDF) to ``path``: atomically for a regular file, straight through for a device or
+    FIFO."""
     if not path:
         raise OutputError("-o needs a file name (or leave it out to print to standard output)")
     if os.path.isdir(path):
@@ -46,16 +47,21 @@ def write_output(path: str, text: str) -> None:
     return _replace(os.path.realpath(path), text, target)
 
 
-def _write_through(path: str, text: str) -> None:
+def _write_through(path: str, text: str | bytes) -> None:
     """A device, FIFO or terminal: open it and write, as a shell's ``>`` would."""
     try:
-        with open(path, "w", encoding="utf-8", newline="\n") as stream:
+        with open(path, **_mode(text)) as stream:
             stream.write(text)
     except OSError as error:
         raise OutputError(f"cannot write {path}: {error.strerror}") from None
 
 
-def _replace(path: str, text: str, old: os.stat_result | None) -> None:
+def _mode(data: str | bytes) -> dict:
+    """How to open a file for ``data``: bytes as they are, text as UTF-8 with Unix line ends."""
+    return {"mode": "wb"} if isinstance(data, bytes) else {"mode": "w", "encoding": "utf-8", "newline": "\n"}
+
+
+def _replace(path: str, text: str | bytes, old: os.stat_result | None) -> None:
     """A temporary file beside ``path``, given the right mode, then renamed over it."""
     folder = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(folder):
@@ -67,7 +73,7 @@ def _replace(path: str, text: str, old: os.stat_result | None) -> None:
     except OSError as error:
         raise OutputError(f"cannot write {path}: {error.strerror}") from None
     try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
+        with os.fdopen(handle, **_mode(text)) as stream:
             stream.write(text)
             stream.flush()
             _set_mode(stream.fileno(), old)

@@ -64,8 +64,9 @@ class Picture:
         return f"t = {column - 1 + self.first_step}"
 
 
-def layout(graph: Graph, wrt: str, loss: str) -> Picture:
-    """Where each node goes, and which edges lie on a path from ``wrt`` to ``loss``."""
+def layout(graph: Graph, wrt: str, loss: str, highlight: bool = True) -> Picture:
+    """Where each node goes, and which edges lie on a path from ``wrt`` to ``loss`` (none, for a student's sheet,
+    without ``highlight``: the paths are the question)."""
     graph.node(wrt)
     graph.node(loss)
     model, printer = graph.model, NotationPrinter(graph)
@@ -74,7 +75,7 @@ def layout(graph: Graph, wrt: str, loss: str) -> Picture:
     idents = {node.ident for node in shown}
     arrows = [(e.source, e.target) for e in graph.edges if e.source in idents and e.target in idents]
     reach, back = _reachable(arrows, wrt), _reachable([(b, a) for a, b in arrows], loss)
-    on_path = {ident for ident in idents if ident in reach and ident in back}
+    on_path = {ident for ident in idents if ident in reach and ident in back} if highlight else set()
     places = []
     for node in shown:
         value = node.value
@@ -86,12 +87,13 @@ def layout(graph: Graph, wrt: str, loss: str) -> Picture:
             column, row = value.time, rows[value.name]
         latex = printer.symbol(value)
         places.append(Place(node.ident, latex, _plain(latex), column, row, node.ident in on_path))
-    starts = _path_numbers(graph, wrt, loss)
+    starts = _path_numbers(graph, wrt, loss) if highlight else {}
     drawn = tuple(Arrow(a, b, a in on_path and b in on_path, starts.get((a, b), "")) for a, b in arrows)
     left_out = [p for p in model.param_names if p != wrt]
     math = lambda ident: f"${printer.ident(ident)}$"  # noqa: E731 - a local alias
-    caption = (f"The graph unrolled for $n = {graph.steps}$; the paths from {math(wrt)} to {math(loss)} are drawn "
-               f"thick" + (f"; the parameters {', '.join(map(math, left_out))} are not drawn." if left_out else "."))
+    caption = (f"The graph unrolled for $n = {graph.steps}$" + (
+        f"; the paths from {math(wrt)} to {math(loss)} are drawn thick" if highlight else "") +
+        (f"; the parameters {', '.join(map(math, left_out))} are not drawn." if left_out else "."))
     return Picture(tuple(places), drawn, graph.steps + 2, caption, 1 + model.time_offset)
 
 
