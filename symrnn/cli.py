@@ -518,6 +518,8 @@ def key(sheet: str, output: str | None, student: bool, variants: int, seed: int 
         folder = output is not None and (output.endswith(("/", os.sep)) or os.path.isdir(output))
         if variants and not folder:
             raise InputError("--variants makes a key per variant: give a folder, -o DIR/")
+        if output is not None and not folder and os.path.splitext(output)[1] not in KEY_SUFFIXES:
+            raise InputError(f"-o {output}: give a .pdf, .tex or .md file, or a folder ending in /")
         problems = read_problem_set(sheet)
         made = build(problems, variants, seed, progress=lambda line: click.echo(line, err=True))
         if output is None:
@@ -538,8 +540,6 @@ def _key_files(problems, made, output: str, folder: bool, student: bool) -> list
     from .keys import compile_pdf, key_text
 
     suffix = os.path.splitext(output)[1]
-    if not folder and suffix not in KEY_SUFFIXES:
-        raise InputError(f"-o {output}: give a .pdf, .tex or .md file, or a folder ending in /")
     kinds = (("key", False), ("sheet", True)) if folder and student else (("key", False),) if folder else \
         (("", student),)
     files: list[tuple[str, str | bytes]] = []
