@@ -500,7 +500,10 @@ MAX_VARIANTS = 99
               help="The draw the numbers come from.  [default: the sheet's seed]")
 @click.option("--format", "-f", "fmt", type=click.Choice(["latex", "markdown"]), default="latex", show_default=True,
               help="For standard output: the LaTeX document or Markdown.")
-def key(sheet: str, output: str | None, student: bool, variants: int, seed: int | None, fmt: str) -> None:
+@click.option("--template-dir", type=click.Path(exists=True, file_okay=False), metavar="DIR",
+              help="Look for templates in DIR first (key.tex.j2, key.md.j2, and the derivations' own).")
+def key(sheet: str, output: str | None, student: bool, variants: int, seed: int | None, fmt: str,
+        template_dir: str | None) -> None:
     """Answer key (and student sheets, and variants) for a problem-set file.
 
     Every part of every question is derived, checked against complex-step derivatives, and where it has numbers
@@ -523,9 +526,9 @@ def key(sheet: str, output: str | None, student: bool, variants: int, seed: int 
         problems = read_problem_set(sheet)
         made = build(problems, variants, seed, progress=lambda line: click.echo(line, err=True))
         if output is None:
-            _emit(key_text(problems, made[0], student, fmt))
+            _emit(key_text(problems, made[0], student, fmt, template_dir))
             return
-        files = _key_files(problems, made, output, folder, student)
+        files = _key_files(problems, made, output, folder, student, template_dir)
         if folder:
             os.makedirs(output, exist_ok=True)
         for path, data in files:
@@ -535,7 +538,8 @@ def key(sheet: str, output: str | None, student: bool, variants: int, seed: int 
 KEY_SUFFIXES = (".pdf", ".tex", ".md")
 
 
-def _key_files(problems, made, output: str, folder: bool, student: bool) -> list[tuple[str, str | bytes]]:
+def _key_files(problems, made, output: str, folder: bool, student: bool,
+               template_dir: str | None) -> list[tuple[str, str | bytes]]:
     """Every file ``symrnn key -o`` writes, made (and every PDF compiled) before any is written."""
     from .keys import compile_pdf, key_text
 
@@ -546,9 +550,9 @@ def _key_files(problems, made, output: str, folder: bool, student: bool) -> list
     for variant in made:
         for stem, is_student in kinds:
             stem = os.path.join(output, f"{stem}{variant.suffix}") if folder else os.path.splitext(output)[0]
-            latex = key_text(problems, variant, is_student)
+            latex = key_text(problems, variant, is_student, "latex", template_dir)
             for ext in KEY_SUFFIXES if folder else (suffix,):
-                data = latex if ext == ".tex" else key_text(problems, variant, is_student, "markdown") \
+                data = latex if ext == ".tex" else key_text(problems, variant, is_student, "markdown", template_dir) \
                     if ext == ".md" else compile_pdf(latex, stem + ext)
                 files.append((stem + ext, data))
             click.echo(f"made {os.path.basename(stem)}", err=True)

@@ -201,7 +201,8 @@ def text_latex(markdown: str) -> str:
     return "\n\n".join(blocks)
 
 
-def _context(sheet: ProblemSet, variant: Variant, student: bool, fmt: str) -> dict[str, Any]:
+def _context(sheet: ProblemSet, variant: Variant, student: bool, fmt: str,
+             template_dir: str | None = None) -> dict[str, Any]:
     from .rendering import render
 
     questions = []
@@ -211,7 +212,7 @@ def _context(sheet: ProblemSet, variant: Variant, student: bool, fmt: str) -> di
             parts.append({
                 "label": answer.part.label, "points": _points(answer.part.points),
                 "text": _text(answer.part.text.replace(STEPS_MARK, str(dict(answer.options)["steps"])), fmt),
-                "answer": "" if student else render(answer.document, fmt, heading_level=4),
+                "answer": "" if student else render(answer.document, fmt, False, template_dir, 4),
                 "picture": answer.picture if student else "", "space": answer.part.space_cm,
                 "given": answer.given,
                 "steps": dict(answer.options)["steps"],
@@ -240,7 +241,7 @@ def key_text(sheet: ProblemSet, variant: Variant, student: bool = False, fmt: st
     from .rendering import environment
 
     name = "key.tex.j2" if fmt == "latex" else "key.md.j2"
-    return environment(template_dir).get_template(name).render(**_context(sheet, variant, student, fmt))
+    return environment(template_dir).get_template(name).render(**_context(sheet, variant, student, fmt, template_dir))
 
 
 def compile_pdf(latex: str, where: str) -> bytes:

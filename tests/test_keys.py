@@ -167,3 +167,10 @@ def test_question_text_becomes_latex_with_its_math_kept():
     latex = keys.text_latex("Find **the** $\\partial L / \\partial W$ for 50% of `x_1`.\n\n- one\n- two $a_b$")
     assert latex == ("Find \\textbf{the} $\\partial L / \\partial W$ for 50\\% of \\texttt{x\\_1}.\n\n"
                      "\\begin{itemize}\n  \\item one\n  \\item two $a_b$\n\\end{itemize}")
+
+
+def test_a_key_template_can_be_overridden(sheet_file, tmp_path):
+    (tmp_path / "key.tex.j2").write_text('((* extends "default/key.tex.j2" *))((* block title *))Our own title'
+                                         '((* endblock *))', encoding="utf-8")
+    latex = run("key", str(sheet_file), "--template-dir", str(tmp_path)).stdout
+    assert "Our own title" in latex and "answer key" not in latex
