@@ -256,7 +256,7 @@ def evaluate(tree: tuple, scope: Scope, t: int | None = None) -> np.ndarray:
             raise InputError(f"answer: unknown function {tree[1]!r}; the functions are {', '.join(FUNCTIONS)}")
         return _column(FUNCTIONS[tree[1]](evaluate(tree[2], scope, t), scope))
     if kind == "jac":
-        return _column(scope.jacobian(tree[1][0] + _step(tree[1][1], t), tree[2][0] + _step(tree[2][1], t)))
+        return np.atleast_2d(scope.jacobian(tree[1][0] + _step(tree[1][1], t), tree[2][0] + _step(tree[2][1], t)))
     if kind == "sum_t":
         return sum((evaluate(tree[1], scope, step) for step in scope.steps), np.zeros((1, 1)))  # type: ignore
     if kind == "neg":
@@ -291,6 +291,13 @@ def _name(name: str, index: tuple | None, scope: Scope, t: int | None) -> np.nda
     return _column(scope.values[ident])
 
 
+def written_answer(derivation: Any) -> str:
+    """The derivation's sum over paths written in the answer language: each path's product of Jacobians
+    D(a -> b), last edge first (∂L/∂vec(W) as a row, which an answer may also give)."""
+    return " + ".join(" ".join(f"D({a} -> {b})" for a, b in reversed(list(zip(term.nodes, term.nodes[1:]))))
+                      for term in derivation.paths)
+
+
 # ---------------------------------------------------------------- judging
 
 def grade(answer: str, model: Any, steps: int, *, wrt: str | None = None, loss: str | None = None,
@@ -300,13 +307,16 @@ def grade(answer: str, model: Any, steps: int, *, wrt: str | None = None, loss: 
     for a generic g, for each of ACTIVATIONS; else a counterexample and what the mistake looks like."""
     from .api import Gradient, derive
     from .checking import derived_gradient, random_instance
+    from .graph import GENERIC
 
     tree = parse(answer)
-    generic = activation == "g"
+    options = {"wrt": wrt, "loss": loss, "position": position, "layers": layers, "readout": readout}
+    first = derive(model, steps, activation=activation, **options)  # type: ignore[arg-type]
+    parts = first.parts if isinstance(first, Gradient) else (first,)
+    generic = activation == GENERIC and GENERIC in parts[0].model.functions
     rng = np.random.default_rng(seed)
     for act in ACTIVATIONS if generic else (activation,):
-        derivation = derive(model, steps, wrt=wrt, loss=loss, activation=act, position=position, layers=layers,
-                            readout=readout)  # type: ignore[arg-type]
+        derivation = derive(model, steps, activation=act, **options) if generic else first  # type: ignore
         if isinstance(derivation, Gradient):
             raise InputError("grade judges one parameter's gradient: give --wrt NAME, not all")
         if derivation.vector_loss:
@@ -314,9 +324,12 @@ def grade(answer: str, model: Any, steps: int, *, wrt: str | None = None, loss: 
         for _ in range(trials):
             instance = random_instance(derivation.model, steps, rng)
             scope = _scope(derivation, instance, act)
-            expected = _column(derived_gradient(derivation, instance, act))
+            gradient = derived_gradient(derivation, instance, act)
+            expected = _column(gradient)
             try:
                 got = evaluate(tree, scope)
+                if got.shape == (1, gradient.size) != expected.shape:  # ∂L/∂vec(W) as a row: a Jacobian product
+                    expected = gradient.reshape(1, -1, order="F")
             except KeyError as missing:
                 return Verdict(False, f"{missing.args[0]} is not a value of this network unrolled for n = {steps}")
             except ValueError as error:
@@ -379,7 +392,7 @@ def _diagnosis(tree: tuple, got: np.ndarray, expected: np.ndarray, derivation: A
     scale = _factor(got, expected)
     if scale is not None:
         return f"a factor: the answer is {scale:g} times the gradient"
-    terms = _path_values(derivation, instance)
+    terms = _path_values(derivation, instance, row=expected.shape[0] == 1 and got.shape[0] == 1)
     for number, (path, value) in enumerate(terms, 1):
         chain = " → ".join(path)
         if _same(expected - got, value):
@@ -502,14 +515,17 @@ def _factor(got: np.ndarray, expected: np.ndarray) -> float | None:
     if not np.any(expected):
         return None
     ratio = float(np.vdot(expected, got) / np.vdot(expected, expected))
-    return ratio if not np.isclose(ratio, 1.0) and _same(got, ratio * expected) else None
+    plain = expected.size > 1 or np.isclose(2 * ratio, round(2 * ratio))  # one number is a multiple of any other
+    return ratio if plain and not np.isclose(ratio, 1.0) and _same(got, ratio * expected) else None
 
 
-def _path_values(derivation: Any, instance: Any) -> list[tuple[tuple[str, ...], np.ndarray]]:
+def _path_values(derivation: Any, instance: Any, row: bool = False) -> list[tuple[tuple[str, ...], np.ndarray]]:
+    """Each path's term at the draw: in the variable's shape, or (``row``) as its product of Jacobians."""
     from .numeric import forward
 
     evaluator = forward(derivation.graph, instance, derivation.graph.activation)
-    return [(term.nodes, _column(evaluator.matrix(term.shaped, derivation.formulas))) for term in derivation.paths]
+    return [(term.nodes, np.atleast_2d(evaluator.matrix(term.named, derivation.formulas)) if row else
+             _column(evaluator.matrix(term.shaped, derivation.formulas))) for term in derivation.paths]
 
 
 def _parting(tree: tuple, terms: list, scope: Scope) -> str:
