@@ -535,6 +535,82 @@ def key(sheet: str, output: str | None, student: bool, variants: int, seed: int 
             write_output(path, data)
 
 
+@cli.command()
+@click.argument("answers", required=False, metavar="[ANSWERS.csv]")
+@click.option("--output", "-o", metavar="VERDICTS.csv",
+              help="Write the verdicts here (atomically).  [default: standard output]")
+@click.option("--answer", "text", metavar="TEXT", help="One answer to judge, instead of a CSV file.")
+@click.option("--sheet", metavar="FILE", help="With --answer: the problem set whose --question it answers.")
+@click.option("--question", metavar="Q", help="With --sheet: the question, 2, or 2b for a part.")
+@click.option("--model", "-m", metavar="NAME|FILE", help="With --answer, instead of --sheet: the model.")
+@click.option("--steps", "-n", type=click.IntRange(1, MAX_STEPS), metavar="N", help="With --model: the steps.")
+@click.option("--wrt", metavar="NAME", help="With --model: the parameter.  [default: the model's]")
+@click.option("--loss", metavar="NODE", help="With --model: the loss.  [default: the model's]")
+@click.option("--activation", "-g", type=click.Choice(list(ACTIVATIONS)), default="g", show_default=True,
+              help="With --model: the transfer function; g must hold for every one.")
+@click.option("--position", "-i", type=click.IntRange(1), metavar="I", help="With --model: the readout's step.")
+def grade(answers: str | None, output: str | None, text: str | None, sheet: str | None, question: str | None,
+          model: str | None, steps: int | None, wrt: str | None, loss: str | None, activation: str,
+          position: int | None) -> None:
+    """Judge students' answers: is each equal to the derived gradient for all values?
+
+    An answer is written over the model's names: W_hh, x[1], h[2], a[3], l, e_y; products by juxtaposition,
+    * elementwise, + and -; A' or A.T a transpose (a vector is a column, u v' an outer product); diag, g, g',
+    tanh, sigmoid, softmax, exp, log; D(h[1] -> h[2]) a Jacobian; sum_t(...) over the steps (h[t-1]). It is
+    either the gradient in the parameter's shape or the sum over paths of Jacobians (a row). Each answer is
+    evaluated at random values and sizes (for g, with tanh and sigmoid); the verdict says "equivalent", or
+    "not equivalent" with a counterexample and the mistake where one is recognised (a missing transpose, a
+    missing path, a sign, a factor, a step off by one, factors out of order).
+
+    \b
+    symrnn grade examples/keys/answers.csv -o verdicts.csv
+    symrnn grade -m elman -n 1 --answer "diag(g'(a[1])) V' (softmax(l) - e_y) x[1]'"
+    """
+    import csv
+    import io
+
+    from .grade import CSV_COLUMNS, VERDICT_COLUMNS, grade_rows, part_options
+    from .grade import grade as judge
+
+    with reporting():
+        if (answers is None) == (text is None):
+            raise InputError("give a CSV file of answers, or one answer with --answer TEXT")
+        if text is not None:
+            if sheet is not None and question is not None:
+                options = part_options(sheet, question)
+            elif model is not None and steps is not None:
+                options = {"model": model, "steps": steps, "wrt": wrt, "loss": loss, "activation": activation,
+                           "position": position}
+            else:
+                raise InputError("--answer needs --sheet FILE --question Q, or --model NAME --steps N")
+            verdict = judge(text, options.pop("model"), options.pop("steps"), **options)
+            lines = ["equivalent" if verdict.equivalent else "not equivalent", verdict.explanation]
+            lines += [f"counterexample: {verdict.counterexample}"] if verdict.counterexample else []
+            result = "\n".join(lines) + "\n"
+        else:
+            try:
+                with open(answers, encoding="utf-8", newline="") as stream:
+                    rows = list(csv.DictReader(stream))
+            except (OSError, UnicodeDecodeError, csv.Error) as error:
+                raise InputError(f"cannot read {answers}: {getattr(error, 'strerror', None) or error}") from None
+            missing = [c for c in CSV_COLUMNS if rows and c not in rows[0]]
+            if missing or not rows:
+                raise InputError(f"{answers}: needs a header line and rows with the columns {', '.join(CSV_COLUMNS)}"
+                                 + (f" (missing: {', '.join(missing)})" if missing else ""))
+            verdicts = grade_rows(rows, os.path.dirname(os.path.abspath(answers)))
+            buffer = io.StringIO()
+            writer = csv.DictWriter(buffer, fieldnames=VERDICT_COLUMNS, lineterminator="\n")
+            writer.writeheader()
+            writer.writerows(verdicts)
+            result = buffer.getvalue()
+            click.echo(f"{sum(v['verdict'] == 'equivalent' for v in verdicts)} of {len(verdicts)} answers "
+                       f"equivalent", err=True)
+        if output is None:
+            _emit(result)
+        else:
+            write_output(output, result)
+
+
 KEY_SUFFIXES = (".pdf", ".tex", ".md")
 
 

@@ -144,7 +144,7 @@ class Parser:
         if self.peek()[1] == "'" and text + "'" in FUNCTIONS and self.after()[1] == "(":  # g'(a): a derivative
             self.take("'")
             text += "'"
-        if self.peek()[1] == "(":
+        if self.peek()[1] == "(" and text in FUNCTIONS:
             self.take("(")
             argument = self.sum()
             self.take(")")
@@ -565,3 +565,63 @@ def _counterexample(instance: Any, activation: str, got: np.ndarray, expected: n
                        for name, value in list(instance.arrays.items())[:6])
     return (f"at {_sizes(instance)}, g = {activation}, {values}, …: the answer gives "
             f"{np.round(got, 4).tolist()}, the gradient is {np.round(expected, 4).tolist()}")
+
+
+# ---------------------------------------------------------------- a class's answers
+
+CSV_COLUMNS = ("student", "sheet", "question", "answer")
+VERDICT_COLUMNS = ("student", "sheet", "question", "verdict", "explanation", "counterexample")
+PART_OPTIONS = ("wrt", "loss", "activation", "position", "layers", "readout")
+
+
+def part_options(sheet_path: str, question: str) -> dict[str, Any]:
+    """The derive options of a problem set's question ("2", or "2b" for a part), for grading."""
+    sheet = _sheet(sheet_path)
+    match = re.fullmatch(r"(\d+)([a-z]?)", question.strip())
+    if match is None or not 1 <= int(match.group(1)) <= len(sheet.questions):
+        raise InputError(f"{sheet_path}: no question {question!r}; the questions are 1 to {len(sheet.questions)} "
+                         f"(2b for a part)")
+    found = sheet.questions[int(match.group(1)) - 1]
+    label = match.group(2)
+    if not label and len(found.parts) > 1:
+        raise InputError(f"{sheet_path}: question {question} has parts; name one ({question}a, ...)")
+    part = next((p for p in found.parts if p.label == label or not label), None)
+    if part is None:
+        raise InputError(f"{sheet_path}: question {found.number} has no part {label!r}")
+    options = part.options()
+    if not isinstance(options["steps"], int):
+        raise InputError(f"{sheet_path}, question {question}: an answer for any N cannot be judged at numbers; "
+                         "give the question a number of steps")
+    return {"model": options["model"], "steps": options["steps"],
+            **{k: options[k] for k in PART_OPTIONS if k in options}}
+
+
+_SHEETS: dict[str, Any] = {}
+
+
+def _sheet(path: str) -> Any:
+    from .problemset import read_problem_set
+
+    if path not in _SHEETS:
+        _SHEETS[path] = read_problem_set(path)
+    return _SHEETS[path]
+
+
+def grade_rows(rows: list[dict[str, str]], folder: str) -> list[dict[str, str]]:
+    """A verdict for each row of a class's answers (student, sheet, question, answer); a sheet or answer that cannot
+    be read is a verdict of its own, "unreadable", with the reason."""
+    import os
+
+    verdicts = []
+    for row in rows:
+        sheet = os.path.join(folder, row.get("sheet", ""))
+        found = {"student": row.get("student", ""), "sheet": row.get("sheet", ""), "question": row.get("question", "")}
+        try:
+            options = part_options(sheet, row.get("question", ""))
+            verdict = grade(row.get("answer", ""), options.pop("model"), options.pop("steps"), **options)
+            found.update(verdict="equivalent" if verdict.equivalent else "not equivalent",
+                         explanation=verdict.explanation, counterexample=verdict.counterexample)
+        except InputError as error:
+            found.update(verdict="unreadable", explanation=str(error), counterexample="")
+        verdicts.append(found)
+    return verdicts
