@@ -563,7 +563,8 @@ def _sizes(instance: Any) -> str:
 def _counterexample(instance: Any, activation: str, got: np.ndarray, expected: np.ndarray) -> str:
     values = "; ".join(f"{name} = {np.round(np.asarray(value), 3).tolist()}"
                        for name, value in list(instance.arrays.items())[:6])
-    return (f"at {_sizes(instance)}, g = {activation}, {values}, …: the answer gives "
+    sizes = f"{_sizes(instance)}, " if instance.sizes else ""
+    return (f"at {sizes}g = {activation}, {values}, …: the answer gives "
             f"{np.round(got, 4).tolist()}, the gradient is {np.round(expected, 4).tolist()}")
 
 
