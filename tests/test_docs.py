@@ -39,7 +39,8 @@ def test_a_documented_command_runs_as_shown(where, command, tmp_path, monkeypatc
     monkeypatch.chdir(ROOT)
     words = shlex.split(command)[1:]
     if "-o" in words:  # write into a temporary folder, not the checkout
-        words[words.index("-o") + 1] = str(tmp_path / Path(words[words.index("-o") + 1]).name)
+        target = words[words.index("-o") + 1]
+        words[words.index("-o") + 1] = str(tmp_path / Path(target).name) + ("/" if target.endswith("/") else "")
     if "my-cell.yaml" in words:
         words[words.index("my-cell.yaml")] = "examples/models/mgu.yaml"
     if "svg" in words and not __import__("shutil").which("dot"):
