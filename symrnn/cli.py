@@ -588,6 +588,7 @@ def grade(answers: str | None, output: str | None, text: str | None, sheet: str 
             lines += [f"counterexample: {verdict.counterexample}"] if verdict.counterexample else []
             result = "\n".join(lines) + "\n"
         else:
+            answers = answers or ""
             try:
                 with open(answers, encoding="utf-8", newline="") as stream:
                     rows = list(csv.DictReader(stream))

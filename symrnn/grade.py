@@ -440,11 +440,21 @@ def _single_edits(tree: tuple, wrap: Callable[[tuple], tuple] = lambda t: t):
             yield (f"factors in the wrong order: {_written(factors[i + 1])} belongs before {_written(factors[i])}",
                    wrap(_joined(swapped)))
         for i, factor in enumerate(factors):
-            yield from _single_edits(factor, lambda new, i=i: wrap(_joined(factors[:i] + [new] + factors[i + 1:])))
+            yield from _single_edits(factor, _in_chain(wrap, factors, i))
         return
     for i, part in enumerate(tree):
         if isinstance(part, tuple) and part and isinstance(part[0], str) and i > 0 and kind not in ("name", "jac"):
-            yield from _single_edits(part, lambda new, i=i: wrap(tree[:i] + (new,) + tree[i + 1:]))
+            yield from _single_edits(part, _in_place(wrap, tree, i))
+
+
+def _in_chain(wrap: Callable[[tuple], tuple], factors: list[tuple], i: int) -> Callable[[tuple], tuple]:
+    """The whole answer with factor i of a product replaced."""
+    return lambda new: wrap(_joined(factors[:i] + [new] + factors[i + 1:]))
+
+
+def _in_place(wrap: Callable[[tuple], tuple], tree: tuple, i: int) -> Callable[[tuple], tuple]:
+    """The whole answer with part i of a node replaced."""
+    return lambda new: wrap(tree[:i] + (new,) + tree[i + 1:])
 
 
 def _summed(terms: list[tuple]) -> tuple:
