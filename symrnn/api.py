@@ -27,7 +27,18 @@ from .derivation import derive as derive_one
 from .errors import CheckFailed, InputError
 from .graph import GENERIC, unroll
 from .latex import NotationPrinter
-from .limits import DIGITS, MAX_COUNT_STEPS, MAX_DIGITS, MAX_LIST, MAX_PATHS, MAX_PATHS_LIMIT, MAX_SEED, MAX_STEPS
+from .limits import (
+    DIGITS,
+    MAX_COUNT_STEPS,
+    MAX_DIGITS,
+    MAX_LIST,
+    MAX_PATHS,
+    MAX_PATHS_LIMIT,
+    MAX_ROUND_SIZE,
+    MAX_SEED,
+    MAX_STEPS,
+    ROUND_SIZE,
+)
 from .models import Model
 from .notebook import Displayed
 from .paths import count_paths, iter_paths
@@ -140,9 +151,11 @@ def document(model: str | Model, steps: int | Literal["N"], *, wrt: str | None =
              layers: int | None = None, readout: ReadoutName | None = None, max_paths: int = MAX_PATHS,
              check: bool = False, seed: int = 0, values: Mapping | str | os.PathLike | None = None,
              digits: int = DIGITS, numbers: bool = False, figure: bool = False,
-             depends_on: str | None = None, notation: Notation = "jacobian") -> Document | Whole:
+             depends_on: str | None = None, notation: Notation = "jacobian", size: int = ROUND_SIZE
+             ) -> Document | Whole:
     """Derive, optionally check and evaluate, and present: everything ``symrnn derive`` prints. ``numbers`` works
-    the derivation out at round values drawn from ``seed`` (every size 2, tenths), which the document lists;
+    the derivation out at round values drawn from ``seed`` (every dimension ``size``, tenths), which the document
+    lists;
     ``figure`` adds a picture of the unrolled graph (TikZ in LaTeX, Mermaid in Markdown); ``depends_on`` (a node,
     such as ``"x[1]"``) says which of the derivation's Jacobians change with that node's value; ``notation``
     "leibniz" writes every edge's Jacobian as ∂b/∂a, as lecture notes do, instead of D(a → b)."""
@@ -156,6 +169,9 @@ def document(model: str | Model, steps: int | Literal["N"], *, wrt: str | None =
     validate.flag("--numbers", numbers)
     if numbers and values is not None:
         raise InputError("--numbers draws the values and --at reads them from a file: give one of them")
+    validate.whole_number("--size", size, 1, MAX_ROUND_SIZE)
+    if size != ROUND_SIZE and not numbers:
+        raise InputError("--size sets the sizes --numbers draws: add --numbers")
     validate.whole_number("--seed", seed, 0, MAX_SEED)
     if not isinstance(values, (Mapping, os.PathLike)):
         validate.name("--at", values, "values.json")
@@ -164,7 +180,7 @@ def document(model: str | Model, steps: int | Literal["N"], *, wrt: str | None =
     reports = _checked(result, seed) if check else None
     evaluated = evaluate(result, values, digits=digits) if values is not None else None
     if numbers:
-        evaluated = _worked_at_round_values(result, seed, digits)
+        evaluated = _worked_at_round_values(result, seed, digits, size)
     presented = _present(result, reports, evaluated, notation)
     if depends_on is not None:
         validate.name("--depends-on", depends_on, "x[1]")
@@ -281,7 +297,8 @@ def _model(model: object, layers: object, readout: object) -> Model:
                      validate.optional_choice("--readout", readout, READOUTS))
 
 
-def _worked_at_round_values(result: Result, seed: int, digits: int) -> Value | tuple[Value, ...]:
+def _worked_at_round_values(result: Result, seed: int, digits: int,
+                            size: int = ROUND_SIZE) -> Value | tuple[Value, ...]:
     """Every part worked out at the round values ``seed`` draws (the same for every part), which it lists."""
     from dataclasses import replace
 
@@ -291,8 +308,9 @@ def _worked_at_round_values(result: Result, seed: int, digits: int) -> Value | t
     parts = _parts(result)
     if parts[0].graph.activation == GENERIC and GENERIC in parts[0].model.functions:
         raise InputError("--numbers needs numbers for g: choose a concrete --activation (tanh, sigmoid, relu, ...)")
-    drawn = round_values(parts[0], seed)
-    found = tuple(replace(_evaluated(d, drawn, digits), given=given_values(d, drawn, digits)) for d in parts)
+    drawn = round_values(parts[0], seed, size)
+    found = tuple(replace(_evaluated(d, drawn, digits), given=given_values(d, drawn, digits), size=size)
+                  for d in parts)
     return found if isinstance(result, Gradient) else found[0]
 
 

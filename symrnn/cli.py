@@ -39,7 +39,18 @@ from .catalogue import MODELS, READOUTS
 from .derivation import AUTO_PATHS, FORMS
 from .errors import CheckFailed, InputError, Interrupted, OutputError, SymrnnError
 from .files import write_output
-from .limits import DIGITS, MAX_COUNT_STEPS, MAX_DIGITS, MAX_LIST, MAX_PATHS, MAX_PATHS_LIMIT, MAX_SEED, MAX_STEPS
+from .limits import (
+    DIGITS,
+    MAX_COUNT_STEPS,
+    MAX_DIGITS,
+    MAX_LIST,
+    MAX_PATHS,
+    MAX_PATHS_LIMIT,
+    MAX_ROUND_SIZE,
+    MAX_SEED,
+    MAX_STEPS,
+    ROUND_SIZE,
+)
 from .paths import exact_digits
 from .rendering import FORMATS, HEADING_LEVEL, MAX_HEADING_LEVEL, render
 from .report import TOLERANCE
@@ -276,8 +287,10 @@ def _model_option_list(max_steps: int, symbolic: bool = False) -> list:
               help="Draw the unrolled graph with the paths from NAME to the loss thick: TikZ in LaTeX, a Mermaid "
                    "block in Markdown.  [default: on with --standalone for n <= 6, else off]")
 @click.option("--numbers", is_flag=True,
-              help="Work the derivation out at round values drawn from --seed (every size 2, every number a "
+              help="Work the derivation out at round values drawn from --seed (every size --size, every number a "
                    "multiple of 0.1), easy to check by hand; the document lists them. Instead of --at.")
+@click.option("--size", type=click.IntRange(1, MAX_ROUND_SIZE), default=ROUND_SIZE, show_default=True, metavar="N",
+              help="With --numbers: every dimension of the values drawn.")
 @click.option("--digits", type=click.IntRange(1, MAX_DIGITS), default=DIGITS, show_default=True,
               help="Significant digits shown for --at's numbers (computed in float64 whatever this is).")
 @click.option("--form", type=click.Choice(FORMS), default="auto", show_default=True,
@@ -290,7 +303,7 @@ def derive(model: str, steps: int | Literal["N"], wrt: str | None, loss: str | N
            layers: int | None, readout: ReadoutName | None, activation: ActivationName,
            fmt: str, standalone: bool, heading_level: int, output: str | None, template_dir: str | None,
            check: bool, seed: int, values: str | None, notation: Notation, depends_on: str | None,
-           figure: bool | None, numbers: bool, digits: int, form: Form, max_paths: int) -> None:
+           figure: bool | None, numbers: bool, size: int, digits: int, form: Form, max_paths: int) -> None:
     """Derive d(loss)/d(NAME) on the unrolled graph, and typeset it.
 
     The path form lists every directed path from NAME to the loss, writes the gradient as
@@ -309,7 +322,7 @@ def derive(model: str, steps: int | Literal["N"], wrt: str | None, loss: str | N
         doc = document(model, steps, wrt=wrt, loss=loss, activation=activation, form=form, position=position,
                        layers=layers, readout=readout, max_paths=max_paths, check=check, seed=seed, values=values,
                        digits=digits, numbers=numbers, figure=_figure(figure, standalone, steps, wrt, fmt),
-                       depends_on=depends_on, notation=notation)
+                       depends_on=depends_on, notation=notation, size=size)
         text = render(doc, fmt, standalone, template_dir, heading_level)
         problem = _check_failure(doc, output)
         if output is None:

@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from .errors import CheckFailed, InputError, OutputError
+from .limits import ROUND_SIZE
 from .problemset import Part, ProblemSet, Question
 
 FD_STEP = 1e-6
@@ -78,6 +79,8 @@ def _answer(sheet: ProblemSet, question: Question, part: Part, base: int, number
     options = part.options()
     if number and part.vary_steps:
         options["steps"] = int(rng.choice(part.vary_steps))
+    if number and part.vary_size:
+        options["size"] = int(rng.choice(part.vary_size))
     if options.get("numbers"):
         options["seed"] = int(rng.integers(0, 2**31)) if number else base
     steps = options["steps"]
@@ -125,7 +128,8 @@ def _instance(options: dict[str, Any], derivation: Any) -> Any:
     from .worked import round_values
 
     if options.get("numbers"):
-        return values_from(round_values(derivation, options["seed"]), derivation.model, derivation.steps)
+        drawn = round_values(derivation, options["seed"], options.get("size", ROUND_SIZE))
+        return values_from(drawn, derivation.model, derivation.steps)
     return load_values(options["values"], derivation.model, derivation.steps)
 
 

@@ -50,5 +50,8 @@ MAX_NESTING = 100
 MAX_DIGITS = 15
 """Most significant digits --digits shows (float64 holds about 16)."""
 
+ROUND_SIZE, MAX_ROUND_SIZE = 2, 4
+"""Every dimension --numbers draws by default, and the most --size allows (a 4 × 4 matrix is still a hand's work)."""
+
 DIGITS = 4
 """Significant digits shown by default in worked numbers; the numbers themselves stay float64."""

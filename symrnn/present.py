@@ -84,6 +84,8 @@ class Value:
     """Significant digits the LaTeX shows."""
     given: tuple = ()
     """The values themselves, when symrnn drew them (--numbers)."""
+    size: int = 2
+    """Every dimension of the values symrnn drew (--numbers --size)."""
     entry_numbers: object = None
     """--wrt W[i,j]: the derivative with respect to that entry (a number, or a vector's Jacobian column)."""
     entry_latex: str = ""

@@ -36,12 +36,13 @@ from typing import Any
 from .errors import InputError
 
 DERIVE_KEYS = ("model", "steps", "wrt", "loss", "activation", "form", "position", "layers", "readout", "notation",
-               "figure", "numbers", "values", "depends_on", "digits")
+               "figure", "numbers", "size", "values", "depends_on", "digits")
 """What a question may ask symrnn to derive with: ``symrnn derive``'s options, as keyword arguments of
 ``symrnn.document`` (``values`` a file relative to the sheet)."""
 
-VARY_KEYS = ("steps",)
-"""What a variant may change besides the numbers: the number of steps, from a list the question gives."""
+VARY_KEYS = ("steps", "size")
+"""What a variant may change besides the numbers: the number of steps, and every dimension of the numbers it
+draws (``size``, with ``numbers: true``), each from a list the question gives."""
 
 SHEET_KEYS = ("title", "course", "date", "seed", "questions")
 QUESTION_KEYS = ("title", "text", "points", "derive", "parts", "figure", "space", "vary")
@@ -64,6 +65,7 @@ class Part:
     figure: str
     space_cm: float
     vary_steps: tuple[int, ...]
+    vary_size: tuple[int, ...] = ()
 
     def options(self) -> dict[str, Any]:
         return dict(self.derive)
@@ -149,12 +151,18 @@ def _part(data: object, label: str, where: str, folder: str) -> Part:
     if isinstance(space, bool) or not isinstance(space, (int, float)) or not 0 <= space <= 25:
         raise InputError(f"{where}: 'space' must be a number of centimetres from 0 to 25, not {space!r}")
     vary = _mapping(part.get("vary", {}), f"{where}, vary", VARY_KEYS)
-    steps = vary.get("steps", [])
-    if not isinstance(steps, list) or not all(isinstance(s, int) and not isinstance(s, bool) and s >= 1
-                                              for s in steps):
-        raise InputError(f"{where}, vary: 'steps' must be a list of whole numbers of at least 1, not {steps!r}")
+    steps, sizes = (_whole_numbers(vary.get(key, []), f"{where}, vary: '{key}'") for key in VARY_KEYS)
+    if sizes and not derive.get("numbers"):
+        raise InputError(f"{where}, vary: 'size' is the size of the numbers a part draws; give it 'numbers: true'")
     return Part(label, _text(part, "text", where), float(points), tuple(sorted(derive.items())), figure, float(space),
-                tuple(steps))
+                steps, sizes)
+
+
+def _whole_numbers(value: object, where: str) -> tuple[int, ...]:
+    if not isinstance(value, list) or not all(isinstance(v, int) and not isinstance(v, bool) and v >= 1
+                                              for v in value):
+        raise InputError(f"{where} must be a list of whole numbers of at least 1, not {value!r}")
+    return tuple(value)
 
 
 def _mapping(data: object, where: str, known: tuple[str, ...]) -> dict:

@@ -17,7 +17,7 @@ from .errors import CheckFailed
 from .expr import Node
 from .factored import factor
 from .latex import NotationPrinter
-from .limits import DIGITS
+from .limits import DIGITS, ROUND_SIZE
 from .numeric import Evaluator, Instance, forward
 
 
@@ -99,8 +99,6 @@ def _number(x: float, digits: int) -> str:
     return rf"{mantissa} \times 10^{{{int(exponent)}}}"
 
 
-ROUND_SIZE = 2
-"""Every dimension --numbers draws (a k*m dimension is k times it): small enough to check by hand."""
 
 ROUND_ATTEMPTS = 100
 
@@ -108,16 +106,17 @@ ROUND_KINK_MARGIN = 0.05
 """How far every ReLU input must stay from 0 at round values, so that a hand computation sees the same branch."""
 
 
-def round_values(derivation: Derivation, seed: int) -> dict:
-    """Values to work a derivation out by hand, drawn from ``seed``: every dimension 2, every number a multiple of
-    0.1 in [-0.9, 0.9], labels in range; drawn again while a function's kink (ReLU at 0) is met exactly."""
+def round_values(derivation: Derivation, seed: int, size: int = ROUND_SIZE) -> dict:
+    """Values to work a derivation out by hand, drawn from ``seed``: every dimension ``size`` (2), every number a
+    multiple of 0.1 in [-0.9, 0.9], labels in range; drawn again while a function's kink (ReLU at 0) is met
+    exactly."""
     from .checking import kink_distance
 
     model, steps = derivation.model, derivation.steps
     rng = np.random.default_rng(seed)
     sizes: dict[str, int] = {}
     for dim in model.dims:
-        sizes[dim.name] = dim.times[0] * sizes[dim.times[1]] if dim.times else ROUND_SIZE
+        sizes[dim.name] = dim.times[0] * sizes[dim.times[1]] if dim.times else size
     for _ in range(ROUND_ATTEMPTS):
         tenths = lambda shape: np.asarray(rng.integers(-9, 10, shape) / 10)  # noqa: E731 - a local alias
         arrays = {p.name: tenths([sizes[d] for d in p.shape]) for p in model.params}

@@ -26,8 +26,9 @@ TEN_QUESTIONS = {
     "questions": [
         {"title": "Paths", "text": "List the paths.", "points": 2, "derive": {"model": "elman", "steps": 3},
          "figure": "student"},
-        {"text": "Numbers, elman.", "points": 3, "derive": {"model": "elman", "steps": 2, "activation": "tanh",
-                                                            "numbers": True}, "vary": {"steps": [2, 3]}},
+        {"text": "Numbers, elman.", "points": 3,
+         "derive": {"model": "elman", "steps": 2, "activation": "tanh", "numbers": True},
+         "vary": {"steps": [2, 3], "size": [2, 3]}},
         {"text": "Numbers, gru.", "points": 3, "derive": {"model": "gru", "steps": 2, "activation": "tanh",
                                                           "wrt": "U_z", "numbers": True}},
         {"text": "Numbers, lstm-torch.", "points": 3, "derive": {"model": "lstm-torch", "steps": 2, "wrt": "W_hf",
@@ -91,6 +92,9 @@ def test_the_variants_numbers_differ_and_each_equals_pytorchs(sheet_file):
             shown = np.asarray(answer.document.value.numbers)
             assert np.allclose(shown, grads[wrt], rtol=1e-9, atol=1e-12), (number, variant.number)
         assert len(seen) == 5, f"question {number}: every variant draws its own numbers"
+    sizes = {np.shape(next(v.numbers for v in variant.answers[1][1][0].given if v.ident == "W_hh"))
+             for variant in variants}
+    assert sizes == {(2, 2), (3, 3)}, "question 2 varies its size"
 
 
 def _instance(model: str, options: dict, answer):
@@ -101,7 +105,8 @@ def _instance(model: str, options: dict, answer):
 
     derivation = symrnn.derive(model, options["steps"], wrt=options.get("wrt"),
                                activation=options.get("activation", "g"))
-    return values_from(round_values(derivation, options["seed"]), derivation.model, derivation.steps)
+    return values_from(round_values(derivation, options["seed"], options.get("size", 2)), derivation.model,
+                       derivation.steps)
 
 
 def test_the_same_sheet_and_seed_give_the_same_bytes(sheet_file, tmp_path):
@@ -144,6 +149,7 @@ def test_one_file_and_standard_output(sheet_file, tmp_path):
     (lambda s: s["questions"][0]["derive"].update(format="json"), "unknown key 'format'"),
     (lambda s: s["questions"][1].update(points=-1), "'points' must be a number of at least 0"),
     (lambda s: s["questions"][1].update(vary={"steps": [0]}), "whole numbers of at least 1"),
+    (lambda s: s["questions"][0].update(vary={"size": [3]}), "give it 'numbers: true'"),
     (lambda s: s.pop("title"), "give a 'title'"),
     (lambda s: s.update(questions=[]), "at least one question"),
     (lambda s: s["questions"][0]["derive"].update(model="nosuchmodel"), "question 1: "),

@@ -375,3 +375,13 @@ def test_one_entry_of_a_parameter(tmp_path):
     text = ok("derive", "-m", "elman", "-n", "3", "--wrt", "W_hh[1,2]", "-g", "tanh", "--at", VALUES, "--standalone")
     assert r"\paragraph{One entry.} $\frac{\partial o}{\partial W^{hh}_{1,2}}$ is the entry" in text
     compile_latex(tmp_path, text)
+
+
+def test_numbers_take_a_size():
+    data = json.loads(ok("derive", "-m", "elman", "-n", "2", "-g", "tanh", "--numbers", "--size", "3", "-f", "json"))
+    assert np.shape(data["value"]["values"]) == (3, 3)
+    markdown = ok("derive", "-m", "elman", "-n", "2", "-g", "tanh", "--numbers", "--size", "3", "-f", "markdown")
+    assert "every size 3" in markdown
+    from helpers import error_line, run
+
+    assert "add --numbers" in error_line(run("derive", "-m", "elman", "-n", "2", "--size", "3"))
