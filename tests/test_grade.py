@@ -148,3 +148,13 @@ def test_one_answer_on_the_command_line():
     assert "give a CSV file" in error_line(run("grade"))
     assert "has parts" in error_line(run("grade", "--sheet", str(EXAMPLES / "deng.yaml"), "--question", "2",
                                          "--answer", "W"))
+
+
+@pytest.mark.parametrize("name", ["gru", "lstm", "lstm-torch", "birnn", "stacked-birnn", "tagger", "leaky"])
+def test_a_path_left_out_of_a_larger_network_is_named(name):
+    derivation = symrnn.derive(name, 2, form="paths", max_paths=5000)
+    terms = written_answer(derivation).split(" + ")
+    last = len(terms)
+    verdict = grade(" + ".join(terms[:-1]), name, 2, trials=1)
+    assert not verdict.equivalent
+    assert verdict.explanation.startswith(f"a missing path: the answer leaves out path {last}, "), verdict.explanation
