@@ -458,10 +458,7 @@ def _in_place(wrap: Callable[[tuple], tuple], tree: tuple, i: int) -> Callable[[
 
 
 def _summed(terms: list[tuple]) -> tuple:
-    tree = terms[0]
-    for term in terms[1:]:
-        tree = ("add", tree, term)
-    return tree
+    return _folded("add", terms)
 
 
 def _chain(tree: tuple) -> list[tuple]:
@@ -470,9 +467,14 @@ def _chain(tree: tuple) -> list[tuple]:
 
 
 def _joined(factors: list[tuple]) -> tuple:
-    tree = factors[0]
-    for factor in factors[1:]:
-        tree = ("matmul", tree, factor)
+    return _folded("matmul", factors)
+
+
+def _folded(operation: str, parts: list[tuple]) -> tuple:
+    """a op b op c ..., grouped from the left as the parser groups it."""
+    tree = parts[0]
+    for part in parts[1:]:
+        tree = (operation, tree, part)
     return tree
 
 
