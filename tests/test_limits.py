@@ -22,6 +22,7 @@ def test_every_limit_is_in_the_readme_table_with_its_figure():
         f"| `--layers` | 1..{MAX_LAYERS} |",
         f"| `--seed` | 0..{limits.MAX_SEED:,} |",
         f"| `--digits` | 1..{limits.MAX_DIGITS} (default {limits.DIGITS}) |",
+        f"| `--size` | 1..{limits.MAX_ROUND_SIZE} (default {limits.ROUND_SIZE}) |",
         f"| values file | {limits.MAX_VALUES_BYTES // 2**20} MiB (YAML {limits.MAX_YAML_BYTES // 2**20} MiB), depth "
         f"{limits.MAX_VALUES_DEPTH}, {limits.MAX_VALUES_ENTRIES:,} entries after YAML aliases |",
         f"| `--check` | complex steps up to {check.COMPLEX_STEP_BUDGET:,} (entries × nodes), reverse mode beyond; "
@@ -37,4 +38,4 @@ def test_every_limit_is_in_the_readme_table_with_its_figure():
 
 def test_a_new_limit_needs_a_row_in_the_test_above():
     names = [name for name in vars(limits) if name.startswith("MAX_")]
-    assert len(names) == 14, names
+    assert len(names) == 15, names
