@@ -2,7 +2,7 @@
 
     python bench/keys.py            # prints the times and writes bench/keys.md
 
-The sheet holds the derivation questions of the example sheets in examples/keys/ (20 parts across 10 models),
+The sheet holds the first 20 parts of the example sheets in examples/keys/,
 every one checked and, where it has numbers, checked at them against finite differences; 30 variants give 600
 answered parts, 60 PDFs (a key and a student sheet each) and their .tex and .md. Target: under 5 minutes on the
 2-core machine.
