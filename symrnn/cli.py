@@ -507,8 +507,8 @@ MAX_VARIANTS = 99
 @click.option("--student", is_flag=True,
               help="The questions alone, with space to answer (and the graph where a part shows it to students).")
 @click.option("--variants", type=click.IntRange(0, MAX_VARIANTS), default=0, show_default=True, metavar="N",
-              help="Make N versions whose numbers (and, where a part allows it, steps) differ, each with its own "
-                   "key; needs -o DIR/.")
+              help="Make N versions whose numbers (and, where a part allows it, steps and sizes) differ, each "
+                   "with its own key; needs -o DIR/.")
 @click.option("--seed", type=click.IntRange(0, MAX_SEED), default=None,
               help="The draw the numbers come from.  [default: the sheet's seed]")
 @click.option("--format", "-f", "fmt", type=click.Choice(["latex", "markdown"]), default="latex", show_default=True,
