@@ -63,7 +63,7 @@ def build(sheet: ProblemSet, variants: int = 0, seed: int | None = None,
     numbers = range(1, variants + 1) if variants else (0,)
     found = []
     for number in numbers:
-        answers = tuple((question, tuple(_answer(sheet, question, part, base, number) for part in question.parts))
+        answers = tuple((question, tuple(_answer(question, part, base, number) for part in question.parts))
                         for question in sheet.questions)
         found.append(Variant(number, answers))
         progress(f"{'variant ' + str(number) if number else 'the sheet'}: {len(sheet.questions)} questions "
@@ -71,7 +71,7 @@ def build(sheet: ProblemSet, variants: int = 0, seed: int | None = None,
     return tuple(found)
 
 
-def _answer(sheet: ProblemSet, question: Question, part: Part, base: int, number: int) -> Answer:
+def _answer(question: Question, part: Part, base: int, number: int) -> Answer:
     from .api import document
 
     where = f"question {question.number}{part.label}" + (f", variant {number}" if number else "")
