@@ -347,7 +347,7 @@ def grade(answer: str, model: Any, steps: int, *, wrt: str | None = None, loss: 
 def _scope(derivation: Any, instance: Any, activation: str, shift: int = 0) -> Scope:
     from .expr import Node
     from .numeric import forward
-    from .worked import worked
+    from .worked import forward_values
 
     graph, model = derivation.graph, derivation.model
     evaluator = forward(graph, instance, activation)
@@ -357,7 +357,7 @@ def _scope(derivation: Any, instance: Any, activation: str, shift: int = 0) -> S
             values[node.ident] = np.asarray(instance.arrays[node.ident])
         elif node.kind == "input" and isinstance(node.value, Node) and node.value.time is not None:
             values[node.ident] = np.asarray(instance.arrays[node.value.name][node.value.time - 1])
-    values.update({v.ident: np.asarray(v.numbers) for v in worked(derivation, instance)[0]})
+    values.update({v.ident: np.asarray(v.numbers) for v in forward_values(derivation, evaluator, 4)})
     label = next((symbol for symbol in model.labels if not symbol.per_step), None)
     one_hot = None
     if label is not None:

@@ -174,20 +174,17 @@ def _picture(options: dict[str, Any]) -> str:
 
 # ---------------------------------------------------------------- rendering
 
-_INLINE = re.compile(r"(\$[^$]+\$)|\*\*(.+?)\*\*|\*([^*]+)\*|`([^`]+)`")
-
-
 def text_latex(markdown: str) -> str:
     """A question's text (Markdown with $…$ math) as LaTeX: paragraphs, - and 1. lists, **bold**, *emphasis*,
     `code`; math kept as written, everything else escaped."""
-    from .rendering import tex_text
+    from .rendering import INLINE_MARKDOWN, tex_text
 
     def inline(text: str) -> str:
         out, at = [], 0
-        for match in _INLINE.finditer(text):
+        for match in INLINE_MARKDOWN.finditer(text):
             out.append(tex_text(text[at:match.start()]))
             math, strong, emphasis, code = match.groups()
-            out.append(math if math else rf"\textbf{{{inline(strong)}}}" if strong else
+            out.append(f"${math}$" if math else rf"\textbf{{{inline(strong)}}}" if strong else
                        rf"\emph{{{inline(emphasis)}}}" if emphasis else rf"\texttt{{{tex_text(code)}}}")
             at = match.end()
         out.append(tex_text(text[at:]))

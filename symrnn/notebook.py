@@ -14,16 +14,18 @@ import io
 import re
 import shlex
 import sys
+from abc import ABC, abstractmethod
 from typing import Any
 
 _DISPLAYS = re.compile(r"^\$\$\n(.*?)\n\$\$$", re.S | re.M)
 
 
-class Displayed:
-    """What Jupyter asks of a result to show it; the class names what it is in ``summary``."""
+class Displayed(ABC):
+    """What Jupyter asks of a result to show it; each class says what it is in ``summary``."""
 
+    @abstractmethod
     def summary(self) -> str:
-        raise NotImplementedError
+        """One line: what was derived, for which model and steps."""
 
     def _repr_markdown_(self) -> str:
         from .api import render

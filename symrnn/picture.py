@@ -226,18 +226,20 @@ def _routes(picture: Picture, parameters: set[str]) -> dict[tuple[str, str], tup
     lanes), or for an input feeding several rows one lane on its left; along a row, an arc over the steps between."""
     where = {place.ident: place for place in picture.places}
     drawn = [a for a in picture.arrows if a.source not in parameters]
+    # each edge within a step: whether a node lies between its ends (worked out once)
+    within = {(a.source, a.target): _blocked(where[a.source], where[a.target], picture.places)
+              for a in drawn if where[a.source].column == where[a.target].column}
     lane_rows: dict[int, set[int]] = {}
-    for arrow in drawn:
-        source, target = where[arrow.source], where[arrow.target]
-        if source.column == target.column and source.row != 0 and _blocked(source, target, picture.places):
-            lane_rows.setdefault(target.column, set()).add(target.row)
+    for (start, end), blocked in within.items():
+        if blocked and where[start].row != 0:
+            lane_rows.setdefault(where[end].column, set()).add(where[end].row)
     bus_sources: dict[int, list[str]] = {}
     routes = {}
     for arrow in drawn:
         source, target = where[arrow.source], where[arrow.target]
         a, b = _name(arrow.source), _name(arrow.target)
         if source.column == target.column:
-            if not _blocked(source, target, picture.places):
+            if not within[arrow.source, arrow.target]:
                 routes[arrow.source, arrow.target] = ("", f"({a}) to{{label}} ({b})")
             elif source.row == 0:
                 routes[arrow.source, arrow.target] = ("", rf"({a}.west) -- ++(-{LANE_CM:.2f}, 0) |-{{label}} "

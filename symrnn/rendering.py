@@ -277,6 +277,10 @@ def render(document: Document | Whole, fmt: str = "latex", standalone: bool = Fa
     return to_gfm(text) if fmt == "gfm" else text
 
 
+INLINE_MARKDOWN = re.compile(r"\$([^$]+)\$|\*\*(.+?)\*\*|\*([^*]+)\*|`([^`]+)`")
+"""The inline pieces of symrnn's Markdown and of a question's text: $math$, **strong**, *emphasis*, `code` (groups
+1 to 4), for the renderers that take Markdown apart (keys' LaTeX, Sphinx's nodes)."""
+
 _INLINE = re.compile(r"(?<![$`\\])\$(?![$`])([^$\n]+?)(?<![\\])\$(?!\$)")
 
 

@@ -29,6 +29,7 @@ from sphinx.util.docutils import SphinxDirective
 
 from . import __version__
 from .embed import EmbedError, arguments, run
+from .rendering import INLINE_MARKDOWN
 
 LEFT_TO_THE_BUILD = frozenset({"format", "standalone", "output", "heading-level", "help"})
 """derive's options a page does not choose: the builder picks the format, and the page is the document."""
@@ -123,13 +124,10 @@ def _blocks(markdown: str) -> list[list[str]]:
     return blocks
 
 
-_INLINE = re.compile(r"\$([^$]+)\$|\*\*(.+?)\*\*|\*([^*]+)\*|`([^`]+)`")
-
-
 def _inline(text: str) -> list[nodes.Node]:
     found: list[nodes.Node] = []
     at = 0
-    for match in _INLINE.finditer(text):
+    for match in INLINE_MARKDOWN.finditer(text):
         if match.start() > at:
             found.append(nodes.Text(text[at:match.start()]))
         math, strong, emphasis, literal = match.groups()
